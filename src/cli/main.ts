@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * The `memkind` command. Subcommands:
+ *   memkind info [--json] [--sysfs ROOT]   the memory topology of this machine
+ */
+import { argv, exit, stderr, stdout } from "node:process";
+import { parseArgs } from "node:util";
+import { defaultPlatform, readTopology } from "../platform/index.js";
+import { VERSION } from "../version.js";
+import { formatInfo, infoReport } from "./info.js";
+
+const USAGE = `usage: memkind <command> [options]
+
+commands:
+  info [--json] [--sysfs ROOT]   show NUMA nodes, HMAT attributes, memory tiers, hugepages, dax devices
+                                 (--sysfs reads a recorded sysfs tree instead of /sys)
+  help                           show this text
+`;
+
+function info(args: string[]): number {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean", default: false }, sysfs: { type: "string" } },
+    strict: true,
+  });
+  const platform = defaultPlatform();
+  // A recorded tree has no "current CPU": getcpu describes this machine, not that one.
+  const topology = values.sysfs
+    ? readTopology(values.sysfs)
+    : readTopology(platform.sysfsRoot, platform.getcpu());
+  const report = infoReport(topology, platform.pageSize, VERSION);
+  stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInfo(report)}\n`);
+  return 0;
+}
+
+function main(args: string[]): number {
+  const [command, ...rest] = args;
+  switch (command) {
+    case "info":
+      return info(rest);
+    case "help":
+    case "--help":
+    case "-h":
+      stdout.write(USAGE);
+      return 0;
+    default:
+      stderr.write(
+        command === undefined ? USAGE : `memkind: unknown command "${command}"\n${USAGE}`,
+      );
+      return 2;
+  }
+}
+
+try {
+  exit(main(argv.slice(2)));
+} catch (error) {
+  stderr.write(`memkind: ${error instanceof Error ? error.message : String(error)}\n`);
+  exit(1);
+}
