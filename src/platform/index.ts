@@ -15,5 +15,6 @@ export type {
   Platform,
   TempFile,
 } from "./platform.js";
+export { type SimulatedMachineOptions, SimulatedPlatform } from "./simulated.js";
 export { Sysfs } from "./sysfs.js";
 export * from "./topology.js";

@@ -262,7 +262,7 @@ export class LinuxPlatform implements Platform {
     return check(libc.memfdCreate(name, flags), () => `memfd_create("${name}", ${flags})`);
   }
 
-  buffer(addr: number, length: number): ArrayBuffer {
-    return externalBuffer(addr, length);
+  view(addr: number, length: number): Uint8Array {
+    return new Uint8Array(externalBuffer(addr, length));
   }
 }

@@ -117,9 +117,11 @@ export interface Platform {
   memfdCreate(name: string, flags: number): number;
 
   /**
-   * An ArrayBuffer over `length` bytes of mapped memory at `addr`, without copying. It stays
-   * valid only while the memory stays mapped: the caller owns that invariant.
-   * Cost: ~1 µs (an external ArrayBuffer); make one per chunk, not per allocation.
+   * A byte view of `length` bytes of mapped memory at `addr`, without copying. Other typed
+   * views share its memory: `new Float64Array(v.buffer, v.byteOffset, n)`. It stays valid only
+   * while the memory stays mapped: the caller owns that invariant (a view over unmapped
+   * memory faults the process). Cost: ~1 µs on Linux (an external ArrayBuffer); make one per
+   * chunk, not per allocation.
    */
-  buffer(addr: number, length: number): ArrayBuffer;
+  view(addr: number, length: number): Uint8Array;
 }

@@ -30,7 +30,7 @@ function anonymous(length: number): number {
 }
 
 function touch(addr: number, length: number, value = 1): Uint8Array {
-  const bytes = new Uint8Array(platform.buffer(addr, length));
+  const bytes = platform.view(addr, length);
   for (let offset = 0; offset < length; offset += page) bytes[offset] = value;
   return bytes;
 }
@@ -59,8 +59,8 @@ describe("mmap and munmap", () => {
   it("gives views that read and write the mapping without copying", () => {
     const addr = anonymous(page);
     try {
-      const a = new Uint8Array(platform.buffer(addr, page));
-      const b = new Uint32Array(platform.buffer(addr, page));
+      const a = platform.view(addr, page);
+      const b = new Uint32Array(platform.view(addr, page).buffer);
       assert.equal(a[100], 0, "fresh anonymous memory is zero");
       b[1] = 0xdeadbeef;
       assert.deepEqual([...a.subarray(4, 8)], [0xef, 0xbe, 0xad, 0xde]);
@@ -176,7 +176,7 @@ describe("madvise", () => {
         assert.ok(platform.fstat(fd).blocks * 512 >= length);
         platform.madvise(addr, length, MADV_REMOVE);
         assert.equal(platform.fstat(fd).blocks, 0, "the memfd's blocks are freed");
-        assert.equal(new Uint8Array(platform.buffer(addr, page))[0], 0);
+        assert.equal(platform.view(addr, page)[0], 0);
       } finally {
         platform.munmap(addr, length);
       }

@@ -43,7 +43,7 @@ function withMapping(pages: number, body: (addr: number) => void): void {
 }
 
 function touchPages(addr: number, pages: number): void {
-  const bytes = new Uint8Array(platform.buffer(addr, pages * page));
+  const bytes = platform.view(addr, pages * page);
   for (let i = 0; i < pages; i++) bytes[i * page] = 1;
 }
 

@@ -1,0 +1,287 @@
+/**
+ * memkind/c: memkind's C API with the same names, arguments, return values and errno
+ * behaviour (reference/memkind.md sections 1.2 and 1.10, DESIGN.md section 7). C's
+ * out-parameters are `{ value }` objects; `errno()` is the errno the last call left.
+ *
+ * Where C has undefined behaviour this reports instead: a pointer memkind did not hand out,
+ * one into the middle of an allocation, or one already freed gives a `MEMKIND_ERROR:` line on
+ * stderr, errno EINVAL, and no change to the heap.
+ */
+import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/heap.js";
+import { MAX_REQUEST, SMALL_MAX, sizeClass } from "../heap/size-classes.js";
+import { EINVAL, ENOMEM, errorMessage, MEMKIND_ERROR_INVALID } from "../kinds/errors.js";
+import { heap } from "../kinds/heap.js";
+import { type Kind, kindOfArena } from "../kinds/kind.js";
+import { report } from "../kinds/log.js";
+import { hex } from "../platform/errors.js";
+import { setErrno } from "./errno.js";
+
+export * from "../kinds/errors.js";
+export { MEMKIND_DEFAULT, MEMKIND_REGULAR } from "../kinds/static-kinds.js";
+export { getErrno as errno } from "./errno.js";
+export {
+  memkind_get_stat,
+  memkind_purge,
+  memkind_set_bg_threads,
+  memkind_update_cached_stats,
+} from "./stats.js";
+
+/** A pointer: the address as a number; 0 is NULL. */
+export type Ptr = number;
+/** A kind handle. */
+export type memkind_t = Kind;
+/** A C out-parameter. */
+export interface Out<T> {
+  value: T;
+}
+
+export const MEMKIND_MAX_KIND = 512;
+export const MEMKIND_PMEM_MIN_SIZE = 16 * 1024 * 1024;
+export const MEMKIND_STAT_TYPE_RESIDENT = 0;
+export const MEMKIND_STAT_TYPE_ACTIVE = 1;
+export const MEMKIND_STAT_TYPE_ALLOCATED = 2;
+export const MEMKIND_STAT_TYPE_MAX_VALUE = 3;
+
+/** memkind 1.14.0, as upstream encodes it: major * 1000000 + minor * 1000 + patch. */
+export function memkind_get_version(): number {
+  return 1014000;
+}
+
+/** memkind_error_message(err, msg, size): the text, truncated to `size - 1` characters. */
+export function memkind_error_message(err: number, size?: number): string {
+  return errorMessage(err, size);
+}
+
+const WHY: Record<Exclude<PointerStatus, typeof OK>, string> = {
+  [NOT_OWNED]: "was not allocated by memkind",
+  [INTERIOR]: "points into the middle of an allocation",
+  [NOT_LIVE]: "is not an allocated block (freed twice, or never allocated)",
+};
+
+/** Reports a bad pointer; the heap has not been changed. */
+function badPointer(call: string, ptr: number, status: PointerStatus): void {
+  report(`${call}(): pointer ${hex(ptr)} ${WHY[status as Exclude<PointerStatus, typeof OK>]}`);
+  setErrno(EINVAL);
+}
+
+function badKind(call: string): number {
+  report(`${call}(): kind must not be NULL`);
+  setErrno(EINVAL);
+  return 0;
+}
+
+/** A size C could pass: a non-negative integer. */
+function isSize(n: number): boolean {
+  return Number.isInteger(n) && n >= 0;
+}
+
+/**
+ * The slow path of malloc: sizes 0 and large, invalid sizes, first use of the kind.
+ * Hot path (memkind_malloc): a small size and an initialised kind go straight to the cache.
+ */
+function mallocSlow(kind: Kind, size: number): Ptr {
+  if (!(kind instanceof Object)) return badKind("memkind_malloc");
+  if (!isSize(size)) {
+    report(`memkind_malloc(): size ${size} is not a non-negative integer`);
+    setErrno(EINVAL);
+    return 0;
+  }
+  if (size === 0) {
+    if (!kind.allowZeroAllocs) return 0;
+    size = 1;
+  }
+  if (size > MAX_REQUEST) {
+    setErrno(ENOMEM);
+    return 0;
+  }
+  const arena = kind.arena ?? kind.init();
+  const ptr = heap.malloc(arena, size);
+  if (ptr === 0) setErrno(ENOMEM);
+  return ptr;
+}
+
+/** memkind_malloc: `size` bytes of `kind`, or 0 with errno ENOMEM. malloc(0) is NULL unless allowed. */
+export function memkind_malloc(kind: memkind_t, size: number): Ptr {
+  const arena = kind?.arena;
+  if (arena !== undefined && size > 0 && size <= SMALL_MAX && (size | 0) === size) {
+    const ptr = arena.allocSmall(sizeClass(size));
+    if (ptr !== 0) return ptr;
+    setErrno(ENOMEM);
+    return 0;
+  }
+  return mallocSlow(kind, size);
+}
+
+/** memkind_free: frees `ptr` (NULL: nothing). The kind may be NULL: it is found from the pointer. */
+export function memkind_free(_kind: memkind_t | null, ptr: Ptr): void {
+  if (ptr === 0 || ptr === null || ptr === undefined) return;
+  const status = heap.free(ptr);
+  if (status !== OK) badPointer("memkind_free", ptr, status);
+}
+
+/**
+ * memkind_calloc: `num * size` zeroed bytes. Zero in either gives NULL (unless zero-size
+ * allocations are allowed); a product beyond the largest allocation is ENOMEM on every kind
+ * (upstream wraps it on arena kinds: decided quirk 5).
+ */
+export function memkind_calloc(kind: memkind_t, num: number, size: number): Ptr {
+  if (!(kind instanceof Object)) return badKind("memkind_calloc");
+  if (!isSize(num) || !isSize(size)) {
+    report(`memkind_calloc(): num ${num} and size ${size} must be non-negative integers`);
+    setErrno(EINVAL);
+    return 0;
+  }
+  let bytes = num * size;
+  if (bytes === 0) {
+    if (!kind.allowZeroAllocs) return 0;
+    bytes = 1;
+  }
+  if (bytes > MAX_REQUEST) {
+    setErrno(ENOMEM);
+    return 0;
+  }
+  const ptr = heap.calloc(kind.arena ?? kind.init(), bytes);
+  if (ptr === 0) setErrno(ENOMEM);
+  return ptr;
+}
+
+function isAlignment(alignment: number): boolean {
+  return (
+    Number.isInteger(alignment) &&
+    alignment >= 8 &&
+    2 ** Math.round(Math.log2(alignment)) === alignment
+  );
+}
+
+/**
+ * memkind_posix_memalign: 0, EINVAL (alignment not a power of two >= 8) or ENOMEM; never
+ * changes errno. Size 0 gives 0 with NULL: MEMKIND_DEFAULT before checking the alignment,
+ * the other kinds after (section 1.10).
+ */
+export function memkind_posix_memalign(
+  kind: memkind_t,
+  memptr: Out<Ptr>,
+  alignment: number,
+  size: number,
+): number {
+  if (!(kind instanceof Object)) {
+    report("memkind_posix_memalign(): kind must not be NULL");
+    return EINVAL;
+  }
+  if (kind.isDefault && size === 0) {
+    memptr.value = 0;
+    return 0;
+  }
+  if (!isAlignment(alignment)) {
+    if (!kind.isDefault) memptr.value = 0;
+    return EINVAL;
+  }
+  if (!isSize(size)) {
+    report(`memkind_posix_memalign(): size ${size} is not a non-negative integer`);
+    memptr.value = 0;
+    return EINVAL;
+  }
+  memptr.value = 0;
+  if (size === 0) return 0;
+  if (size > MAX_REQUEST || alignment > MAX_REQUEST) return ENOMEM;
+  const ptr = heap.memalign(kind.arena ?? kind.init(), alignment, size);
+  if (ptr === 0) return ENOMEM;
+  memptr.value = ptr;
+  return 0;
+}
+
+/**
+ * memkind_realloc: resizes `ptr` (contents kept up to the smaller size), in place when it can.
+ * NULL ptr: malloc. Size 0: frees, NULL. Failure: NULL, errno ENOMEM, `ptr` still valid.
+ * With a NULL kind the pointer's own kind is used; NULL kind and NULL ptr: EINVAL.
+ */
+export function memkind_realloc(kind: memkind_t | null, ptr: Ptr, size: number): Ptr {
+  if (kind === null || kind === undefined) {
+    if (ptr === 0 || ptr === null || ptr === undefined) {
+      setErrno(EINVAL);
+      return 0;
+    }
+    const status = heap.status(ptr);
+    if (status !== OK) {
+      badPointer("memkind_realloc", ptr, status);
+      return 0;
+    }
+    kind = kindOfArena[(heap.arenaOf(ptr) as { id: number }).id] as Kind;
+  }
+  if (ptr === 0 || ptr === null || ptr === undefined)
+    return size === 0 ? 0 : memkind_malloc(kind, size);
+  if (!isSize(size)) {
+    report(`memkind_realloc(): size ${size} is not a non-negative integer`);
+    setErrno(EINVAL);
+    return 0;
+  }
+  const status = heap.status(ptr);
+  if (status !== OK) {
+    badPointer("memkind_realloc", ptr, status);
+    return 0;
+  }
+  if (size === 0) {
+    heap.free(ptr);
+    return 0;
+  }
+  if (size > MAX_REQUEST) {
+    setErrno(ENOMEM);
+    return 0;
+  }
+  const moved = heap.realloc(kind.arena ?? kind.init(), ptr, size);
+  if (moved === 0) setErrno(ENOMEM);
+  return moved;
+}
+
+/** memkind_malloc_usable_size: the usable size (the size class) of `ptr`; 0 for NULL. */
+export function memkind_malloc_usable_size(_kind: memkind_t | null, ptr: Ptr): number {
+  if (ptr === 0 || ptr === null || ptr === undefined) return 0;
+  return heap.usableSize(ptr);
+}
+
+/**
+ * memkind_defrag_reallocate: moves a small allocation out of a sparsely used slab and
+ * returns the new pointer, or NULL when moving is not worthwhile (the old pointer stays valid).
+ */
+export function memkind_defrag_reallocate(_kind: memkind_t | null, ptr: Ptr): Ptr {
+  if (ptr === 0 || ptr === null || ptr === undefined) return 0;
+  const status = heap.status(ptr);
+  if (status !== OK) {
+    badPointer("memkind_defrag_reallocate", ptr, status);
+    return 0;
+  }
+  return heap.defragReallocate(ptr);
+}
+
+/** memkind_detect_kind: the kind a pointer belongs to; NULL for NULL or a pointer memkind does not know. */
+export function memkind_detect_kind(ptr: Ptr): memkind_t | null {
+  const arena = heap.arenaOf(ptr);
+  return arena === undefined ? null : (kindOfArena[arena.id] ?? null);
+}
+
+/** memkind_set_allow_zero_allocs (memkind master): malloc(0) returns a minimal allocation. */
+export function memkind_set_allow_zero_allocs(kind: memkind_t, allow: boolean): void {
+  kind.allowZeroAllocs = allow;
+}
+
+/** memkind_check_available: MEMKIND_SUCCESS or why the kind cannot be used. */
+export function memkind_check_available(kind: memkind_t): number {
+  if (!(kind instanceof Object)) return MEMKIND_ERROR_INVALID;
+  return kind.checkAvailable();
+}
+
+/**
+ * view(ptr, length): a Uint8Array over `length` bytes at `ptr`, which must lie inside one live
+ * allocation (an interior pointer is fine). Throws RangeError otherwise.
+ */
+export function view(ptr: Ptr, length: number): Uint8Array {
+  const allocation = heap.allocationAt(ptr);
+  if (!allocation || !isSize(length) || ptr + length > allocation.start + allocation.usable) {
+    throw new RangeError(
+      allocation
+        ? `view(${hex(ptr)}, ${length}) runs past its allocation of ${allocation.usable} bytes at ${hex(allocation.start)}`
+        : `view(${hex(ptr)}, ${length}): no live allocation there`,
+    );
+  }
+  return heap.bytes(ptr, length);
+}

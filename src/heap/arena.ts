@@ -1,0 +1,672 @@
+/**
+ * An arena: the pages of one kind for one worker, carved into slabs of small regions and
+ * runs of large allocations, with a thread cache in front of the small classes.
+ *
+ *   malloc(small) ─► tcache stack ──(empty)──► bin: head slab's free bitmap ──(none)──► new slab
+ *   malloc(large) ─► best-fit dirty run ─► best-fit clean run ─► provider maps a new chunk
+ *   free(small)   ─► tcache stack ──(full)───► flush half back to their slabs
+ *   free(large)   ─► dirty run, coalesced with dirty neighbours ─► decay purges it later
+ *
+ * Invariants (checked by `check()`):
+ * - the runs of a chunk (slabs, large allocations, free runs) tile it exactly;
+ * - no two neighbouring free runs have the same state (dirty runs coalesce with dirty,
+ *   clean with clean);
+ * - every page of a slab or large run maps to its extent in the page map, and both end pages
+ *   of a free run map to it;
+ * - a slab is in its bin's list iff it has a free region; its free and live bitmaps are
+ *   disjoint; live + free + cached regions = all regions;
+ * - `allocated` is the sum of usable sizes of live allocations, `activePages` the pages of
+ *   slabs and large runs.
+ */
+import type { PageProvider } from "../providers/provider.js";
+import type { ChunkTable } from "./chunks.js";
+import { BITMAP_WORDS, type ExtentTable, FREE_CLEAN, FREE_DIRTY, LARGE, SLAB } from "./extents.js";
+import { FreeRuns } from "./free-runs.js";
+import { type PageMap, SLOT_SIZE } from "./page-map.js";
+import { CLASS_SIZES, PAGE, SMALL_CLASSES, slabPages, slabRegions } from "./size-classes.js";
+
+/** Small classes up to 4096 bytes go through the thread cache (memkind: lg_tcache_max 12). */
+export const TCACHE_CLASSES = CLASS_SIZES.indexOf(4096) + 1;
+/** Regions a cache stack holds per class; a miss fills half, a full stack flushes half. */
+export const TCACHE_SLOTS = 64;
+/**
+ * A region reference in the cache: (extent id << REF_SHIFT) | region index. Extent ids stay
+ * below 2^22 and regions below 512, so a reference is a non-negative int32.
+ */
+export const REF_SHIFT = 9;
+const REGION_MASK = (1 << REF_SHIFT) - 1;
+
+const SLAB_PAGES = Int32Array.from({ length: SMALL_CLASSES }, (_, cls) => slabPages(cls));
+const SLAB_REGIONS = Int32Array.from({ length: SMALL_CLASSES }, (_, cls) => slabRegions(cls));
+const SIZES = Float64Array.from(CLASS_SIZES.slice(0, SMALL_CLASSES));
+
+/** What an arena shares with the others of its heap. */
+export interface HeapSpace {
+  readonly extents: ExtentTable;
+  readonly pageMap: PageMap;
+  readonly chunks: ChunkTable;
+}
+
+export interface ArenaOptions {
+  /** Milliseconds a free dirty run waits before it is purged (0: at once). */
+  readonly decayMs: number;
+  /** MEMKIND_HOG_MEMORY: never purge or unmap. */
+  readonly hog: boolean;
+}
+
+/** A heap invariant does not hold. */
+export class HeapCorruption extends Error {
+  override readonly name = "HeapCorruption";
+}
+
+export class Arena {
+  // ── thread cache: per class a stack of (pointer, region reference) ──────────────────
+  readonly cacheCount = new Int32Array(TCACHE_CLASSES);
+  readonly cachePtr = new Float64Array(TCACHE_CLASSES * TCACHE_SLOTS);
+  readonly cacheRef = new Int32Array(TCACHE_CLASSES * TCACHE_SLOTS);
+
+  // ── bins: per small class the head of a list of slabs with free regions ─────────────
+  private readonly binHead = new Int32Array(SMALL_CLASSES).fill(-1);
+
+  readonly dirty: FreeRuns;
+  readonly clean: FreeRuns;
+
+  /** Bytes handed to the user and not freed (usable sizes). */
+  allocated = 0;
+  /** Pages in slabs and large runs. */
+  activePages = 0;
+  /** Bytes of chunks mapped for this arena. */
+  mapped = 0;
+  /** Allocation and free counts (statistics). */
+  mallocs = 0;
+  frees = 0;
+  /** The error that made the last allocation fail, for messages. */
+  lastError: unknown;
+  /** Whether the run of the last allocLarge is known to read as zeros (calloc skips zeroing). */
+  lastRunZeroed = false;
+
+  private nextDecayCheck = 0;
+  private readonly extents: ExtentTable;
+  private readonly pageMap: PageMap;
+  private readonly chunks: ChunkTable;
+
+  constructor(
+    readonly id: number,
+    space: HeapSpace,
+    readonly provider: PageProvider,
+    readonly options: ArenaOptions,
+  ) {
+    this.extents = space.extents;
+    this.pageMap = space.pageMap;
+    this.chunks = space.chunks;
+    this.dirty = new FreeRuns(space.extents);
+    this.clean = new FreeRuns(space.extents);
+  }
+
+  // ── small allocations ───────────────────────────────────────────────────────────────
+
+  /**
+   * A region of small class `cls` for the user (live bit set), from the cache or the bin;
+   * 0 when no memory can be had. Hot path: a cache hit is four typed-array operations.
+   */
+  allocSmall(cls: number): number {
+    if (cls < TCACHE_CLASSES) {
+      let n = this.cacheCount[cls] as number;
+      if (n === 0) {
+        n = this.fillCache(cls);
+        if (n === 0) return 0;
+      }
+      n--;
+      this.cacheCount[cls] = n;
+      const slot = cls * TCACHE_SLOTS + n;
+      const ref = this.cacheRef[slot] as number;
+      const region = ref & REGION_MASK;
+      const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+      this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
+      this.allocated += SIZES[cls] as number;
+      this.mallocs++;
+      return this.cachePtr[slot] as number;
+    }
+    const ptr = this.takeRegion(cls);
+    if (ptr === 0) return 0;
+    const ref = this.lastRef;
+    const region = ref & REGION_MASK;
+    const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+    this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
+    this.allocated += SIZES[cls] as number;
+    this.mallocs++;
+    return ptr;
+  }
+
+  /**
+   * Frees region `region` of slab `id` whose live bit the caller has checked and cleared.
+   * With `cache` false it bypasses the thread cache (defragmentation).
+   */
+  freeSmall(id: number, region: number, cls: number, ptr: number, cache = true): void {
+    this.allocated -= SIZES[cls] as number;
+    this.frees++;
+    if (cache && cls < TCACHE_CLASSES) {
+      let n = this.cacheCount[cls] as number;
+      if (n === TCACHE_SLOTS) n = this.flushCache(cls, TCACHE_SLOTS / 2);
+      const slot = cls * TCACHE_SLOTS + n;
+      this.cachePtr[slot] = ptr;
+      this.cacheRef[slot] = (id << REF_SHIFT) | region;
+      this.cacheCount[cls] = n + 1;
+      return;
+    }
+    this.returnRegion(id, region, cls);
+  }
+
+  /** Takes a region of class `cls` from the bin without the cache (live bit set). */
+  allocSmallUncached(cls: number): number {
+    const ptr = this.takeRegion(cls);
+    if (ptr === 0) return 0;
+    const region = this.lastRef & REGION_MASK;
+    const live = (this.lastRef >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+    this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
+    this.allocated += SIZES[cls] as number;
+    this.mallocs++;
+    return ptr;
+  }
+
+  /** True if the slab holding a region is worth emptying (defrag): not full, not the bin's head. */
+  worthMoving(id: number, cls: number): boolean {
+    return (this.extents.nfree[id] as number) > 0 && this.binHead[cls] !== id;
+  }
+
+  /** Returns every cached region to its slab (before a purge, a check or a destroy). */
+  flushAllCaches(): void {
+    for (let cls = 0; cls < TCACHE_CLASSES; cls++)
+      this.flushCache(cls, this.cacheCount[cls] as number);
+  }
+
+  /** The region reference of the last takeRegion ((extent id << REF_SHIFT) | region). */
+  private lastRef = 0;
+
+  /** Moves up to half a stack of regions from the bin into the cache; returns the count. */
+  private fillCache(cls: number): number {
+    let n = 0;
+    const base = cls * TCACHE_SLOTS;
+    while (n < TCACHE_SLOTS / 2) {
+      const ptr = this.takeRegion(cls);
+      if (ptr === 0) break;
+      this.cachePtr[base + n] = ptr;
+      this.cacheRef[base + n] = this.lastRef;
+      n++;
+    }
+    this.cacheCount[cls] = n;
+    return n;
+  }
+
+  /** Returns the `count` oldest cached regions of `cls` to their slabs; returns what is left. */
+  private flushCache(cls: number, count: number): number {
+    const base = cls * TCACHE_SLOTS;
+    const n = this.cacheCount[cls] as number;
+    for (let i = 0; i < count; i++) {
+      const ref = this.cacheRef[base + i] as number;
+      this.returnRegion(ref >>> REF_SHIFT, ref & REGION_MASK, cls);
+    }
+    this.cachePtr.copyWithin(base, base + count, base + n);
+    this.cacheRef.copyWithin(base, base + count, base + n);
+    this.cacheCount[cls] = n - count;
+    return n - count;
+  }
+
+  /** A free region of `cls` from the bin's head slab (a new slab if none); 0 on failure. */
+  private takeRegion(cls: number): number {
+    let id = this.binHead[cls] as number;
+    if (id < 0) {
+      id = this.newSlab(cls);
+      if (id < 0) return 0;
+    }
+    const bitmaps = this.extents.bitmaps;
+    const base = id * 2 * BITMAP_WORDS;
+    let word = 0;
+    let bits = bitmaps[base] as number;
+    while (bits === 0) bits = bitmaps[base + ++word] as number;
+    const lowest = bits & -bits;
+    const region = word * 32 + (31 - Math.clz32(lowest));
+    bitmaps[base + word] = bits & ~lowest;
+    const nfree = (this.extents.nfree[id] as number) - 1;
+    this.extents.nfree[id] = nfree;
+    if (nfree === 0) this.unlinkSlab(id, cls);
+    this.lastRef = (id << REF_SHIFT) | region;
+    return (this.extents.addr[id] as number) + region * (SIZES[cls] as number);
+  }
+
+  /** Puts a region back into its slab's free bitmap; an empty slab's pages are released. */
+  private returnRegion(id: number, region: number, cls: number): void {
+    const word = id * 2 * BITMAP_WORDS + (region >> 5);
+    this.extents.bitmaps[word] = (this.extents.bitmaps[word] as number) | (1 << (region & 31));
+    const nfree = (this.extents.nfree[id] as number) + 1;
+    this.extents.nfree[id] = nfree;
+    if (nfree === 1) this.linkSlab(id, cls);
+    if (nfree === SLAB_REGIONS[cls]) {
+      // Keep the bin's last slab, so that one malloc/free pair does not map and unmap a slab.
+      if (this.binHead[cls] === id && (this.extents.next[id] as number) < 0) return;
+      this.unlinkSlab(id, cls);
+      this.activePages -= this.extents.pages[id] as number;
+      this.releaseRun(id);
+    }
+  }
+
+  private newSlab(cls: number): number {
+    const pages = SLAB_PAGES[cls] as number;
+    const id = this.allocRun(pages, PAGE);
+    if (id < 0) return -1;
+    const e = this.extents;
+    e.state[id] = SLAB;
+    e.cls[id] = cls;
+    const regions = SLAB_REGIONS[cls] as number;
+    e.nfree[id] = regions;
+    const base = id * 2 * BITMAP_WORDS;
+    e.bitmaps.fill(0, base, base + 2 * BITMAP_WORDS);
+    for (let word = 0; word * 32 < regions; word++) {
+      const inWord = Math.min(32, regions - word * 32);
+      e.bitmaps[base + word] = inWord === 32 ? -1 : (1 << inWord) - 1;
+    }
+    this.pageMap.set(e.addr[id] as number, pages, id);
+    this.activePages += pages;
+    this.linkSlab(id, cls);
+    return id;
+  }
+
+  private linkSlab(id: number, cls: number): void {
+    const head = this.binHead[cls] as number;
+    this.extents.next[id] = head;
+    this.extents.prev[id] = -1;
+    if (head >= 0) this.extents.prev[head] = id;
+    this.binHead[cls] = id;
+  }
+
+  private unlinkSlab(id: number, cls: number): void {
+    const next = this.extents.next[id] as number;
+    const prev = this.extents.prev[id] as number;
+    if (next >= 0) this.extents.prev[next] = prev;
+    if (prev >= 0) this.extents.next[prev] = next;
+    else this.binHead[cls] = next;
+    this.extents.next[id] = -1;
+    this.extents.prev[id] = -1;
+  }
+
+  // ── large allocations ───────────────────────────────────────────────────────────────
+
+  /**
+   * A large run of `usable` bytes (a page multiple) aligned to `alignment` (a power of two
+   * >= PAGE). Returns the extent id, or -1. `lastRunZeroed` then tells whether it reads as zeros.
+   */
+  allocLarge(usable: number, alignment: number, cls: number): number {
+    const pages = usable / PAGE;
+    const id = this.allocRun(pages, alignment);
+    if (id < 0) return -1;
+    const e = this.extents;
+    e.state[id] = LARGE;
+    e.cls[id] = cls;
+    e.usable[id] = usable;
+    this.pageMap.set(e.addr[id] as number, pages, id);
+    this.activePages += pages;
+    this.allocated += usable;
+    this.mallocs++;
+    return id;
+  }
+
+  /** Frees a large run. */
+  freeLarge(id: number): void {
+    this.allocated -= this.extents.usable[id] as number;
+    this.activePages -= this.extents.pages[id] as number;
+    this.frees++;
+    this.releaseRun(id);
+  }
+
+  /**
+   * Resizes a large run in place to `usable` bytes if it can: shrinking always can, growing
+   * if the run that follows is free and long enough. Returns true on success.
+   */
+  resizeLarge(id: number, usable: number, cls: number): boolean {
+    const e = this.extents;
+    const pages = e.pages[id] as number;
+    const wanted = usable / PAGE;
+    const start = e.addr[id] as number;
+    if (wanted < pages) {
+      const tail = e.create(
+        start + wanted * PAGE,
+        pages - wanted,
+        LARGE,
+        this.id,
+        e.chunk[id] as number,
+      );
+      this.pageMap.set(start + wanted * PAGE, pages - wanted, tail);
+      e.pages[id] = wanted;
+      this.activePages -= pages - wanted;
+      this.releaseRun(tail);
+    } else if (wanted > pages) {
+      const chunk = this.chunks.get(e.chunk[id] as number);
+      const end = start + pages * PAGE;
+      if (end >= chunk.addr + chunk.length) return false;
+      const next = this.pageMap.lookup(end);
+      const state = next < 0 ? -1 : (e.state[next] as number);
+      if (
+        (state !== FREE_DIRTY && state !== FREE_CLEAN) ||
+        pages + (e.pages[next] as number) < wanted
+      )
+        return false;
+      (state === FREE_DIRTY ? this.dirty : this.clean).remove(next);
+      const nextPages = e.pages[next] as number;
+      const extra = wanted - pages;
+      if (nextPages > extra) {
+        e.addr[next] = end + extra * PAGE;
+        e.pages[next] = nextPages - extra;
+        this.pageMap.setEnds(e.addr[next] as number, nextPages - extra, next);
+        (state === FREE_DIRTY ? this.dirty : this.clean).insert(next);
+      } else {
+        e.remove(next);
+      }
+      e.pages[id] = wanted;
+      this.pageMap.set(end, extra, id);
+      this.activePages += extra;
+    }
+    this.allocated += usable - (e.usable[id] as number);
+    e.usable[id] = usable;
+    e.cls[id] = cls;
+    return true;
+  }
+
+  // ── page runs ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Removes a free run of at least `pages` pages at `alignment` from the indexes (dirty
+   * first: its pages are resident, so reuse costs no faults), trimming what is left over back
+   * into them, or maps a new chunk. Returns the run's extent id (state still free) or -1.
+   */
+  private allocRun(pages: number, alignment: number): number {
+    const need = pages + (alignment > PAGE ? alignment / PAGE - 1 : 0);
+    for (const index of [this.dirty, this.clean]) {
+      const id = index.bestFit(need);
+      if (id >= 0) {
+        index.remove(id);
+        this.lastRunZeroed = index === this.clean && this.provider.zeroed;
+        return this.carve(id, pages, alignment);
+      }
+    }
+    const length = Math.ceil((pages * PAGE) / SLOT_SIZE) * SLOT_SIZE;
+    let addr: number;
+    try {
+      addr = this.provider.map(length, Math.max(SLOT_SIZE, alignment));
+    } catch (error) {
+      this.lastError = error;
+      return -1;
+    }
+    const chunk = this.chunks.add(addr, length, this.id, this.provider);
+    this.mapped += length;
+    this.lastRunZeroed = this.provider.zeroed;
+    const id = this.extents.create(addr, length / PAGE, FREE_CLEAN, this.id, chunk);
+    return this.carve(id, pages, alignment);
+  }
+
+  /** Cuts `pages` aligned pages out of free run `id` (already out of the indexes). */
+  private carve(id: number, pages: number, alignment: number): number {
+    const e = this.extents;
+    const start = e.addr[id] as number;
+    const total = e.pages[id] as number;
+    const state = e.state[id] as number;
+    const aligned = Math.ceil(start / alignment) * alignment;
+    const lead = (aligned - start) / PAGE;
+    const trail = total - lead - pages;
+    if (lead > 0) this.splitOff(id, start, lead, state);
+    if (trail > 0) this.splitOff(id, aligned + pages * PAGE, trail, state);
+    e.addr[id] = aligned;
+    e.pages[id] = pages;
+    return id;
+  }
+
+  /** Makes a free run of `pages` pages at `addr` with `from`'s state and age, and indexes it. */
+  private splitOff(from: number, addr: number, pages: number, state: number): void {
+    const e = this.extents;
+    const id = e.create(addr, pages, state, this.id, e.chunk[from] as number);
+    e.dirtySince[id] = e.dirtySince[from] as number;
+    this.pageMap.setEnds(addr, pages, id);
+    (state === FREE_DIRTY ? this.dirty : this.clean).insert(id);
+  }
+
+  /** Turns a slab or large run into a dirty free run, coalesced with dirty neighbours. */
+  private releaseRun(id: number): void {
+    const e = this.extents;
+    const now = performance.now();
+    e.state[id] = FREE_DIRTY;
+    e.cls[id] = -1;
+    e.dirtySince[id] = now;
+    const merged = this.coalesce(id, FREE_DIRTY, this.dirty);
+    this.dirty.insert(merged);
+    if (this.options.hog) return;
+    if (this.options.decayMs === 0) this.purgeRun(merged);
+    else this.decay(now);
+  }
+
+  /** Merges free run `id` with neighbours of `state` (removing them from `index`). */
+  private coalesce(id: number, state: number, index: FreeRuns): number {
+    const e = this.extents;
+    const chunk = this.chunks.get(e.chunk[id] as number);
+    const start = e.addr[id] as number;
+    if (start > chunk.addr) {
+      const left = this.pageMap.lookup(start - PAGE);
+      if (left >= 0 && e.state[left] === state) {
+        index.remove(left);
+        e.addr[id] = e.addr[left] as number;
+        e.pages[id] = (e.pages[id] as number) + (e.pages[left] as number);
+        e.dirtySince[id] = Math.max(e.dirtySince[id] as number, e.dirtySince[left] as number);
+        e.remove(left);
+      }
+    }
+    const end = (e.addr[id] as number) + (e.pages[id] as number) * PAGE;
+    if (end < chunk.addr + chunk.length) {
+      const right = this.pageMap.lookup(end);
+      if (right >= 0 && e.state[right] === state) {
+        index.remove(right);
+        e.pages[id] = (e.pages[id] as number) + (e.pages[right] as number);
+        e.dirtySince[id] = Math.max(e.dirtySince[id] as number, e.dirtySince[right] as number);
+        e.remove(right);
+      }
+    }
+    this.pageMap.setEnds(e.addr[id] as number, e.pages[id] as number, id);
+    return id;
+  }
+
+  // ── purging ─────────────────────────────────────────────────────────────────────────
+
+  /** Purges dirty runs older than the decay time; runs at most every decay/8 (>= 100 ms). */
+  decay(now = performance.now()): void {
+    if (this.options.hog || now < this.nextDecayCheck) return;
+    this.nextDecayCheck = now + Math.max(100, this.options.decayMs / 8);
+    const deadline = now - this.options.decayMs;
+    for (const id of this.dirty.ids()) {
+      if ((this.extents.dirtySince[id] as number) <= deadline) this.purgeRun(id);
+    }
+  }
+
+  /** Purges every dirty run now (after flushing the thread cache). Returns bytes purged. */
+  purgeAll(): number {
+    if (this.options.hog) return 0;
+    this.flushAllCaches();
+    this.releaseEmptySlabs();
+    let bytes = 0;
+    for (const id of this.dirty.ids()) bytes += this.purgeRun(id);
+    return bytes;
+  }
+
+  /** Releases the empty slab each bin keeps (returnRegion keeps one to avoid thrashing). */
+  private releaseEmptySlabs(): void {
+    for (let cls = 0; cls < SMALL_CLASSES; cls++) {
+      const id = this.binHead[cls] as number;
+      if (id >= 0 && this.extents.nfree[id] === SLAB_REGIONS[cls]) {
+        this.unlinkSlab(id, cls);
+        this.activePages -= this.extents.pages[id] as number;
+        this.releaseRun(id);
+      }
+    }
+  }
+
+  /**
+   * Gives a dirty run's pages back to the OS and files it as clean; a dedicated chunk that
+   * is then wholly free is unmapped. Returns bytes purged.
+   */
+  private purgeRun(id: number): number {
+    const e = this.extents;
+    this.dirty.remove(id);
+    const bytes = (e.pages[id] as number) * PAGE;
+    try {
+      this.provider.purge(e.addr[id] as number, bytes);
+    } catch (error) {
+      // The pages stay resident; the run stays dirty and is tried again next time.
+      this.lastError = error;
+      this.dirty.insert(id);
+      return 0;
+    }
+    e.state[id] = FREE_CLEAN;
+    const merged = this.coalesce(id, FREE_CLEAN, this.clean);
+    const chunkId = e.chunk[merged] as number;
+    const chunk = this.chunks.get(chunkId);
+    if (chunk.length > SLOT_SIZE && (e.pages[merged] as number) * PAGE === chunk.length) {
+      e.remove(merged);
+      this.mapped -= chunk.length;
+      this.chunks.release(chunkId);
+    } else {
+      this.clean.insert(merged);
+    }
+    return bytes;
+  }
+
+  // ── checking ────────────────────────────────────────────────────────────────────────
+
+  /** Verifies every invariant of this arena; throws HeapCorruption naming the first broken one. */
+  check(): void {
+    const e = this.extents;
+    const fail = (what: string): never => {
+      throw new HeapCorruption(`arena ${this.id}: ${what}`);
+    };
+    const cached = new Map<number, number>();
+    for (let cls = 0; cls < TCACHE_CLASSES; cls++) {
+      for (let i = 0; i < (this.cacheCount[cls] as number); i++) {
+        const ref = this.cacheRef[cls * TCACHE_SLOTS + i] as number;
+        if (cached.has(ref)) fail(`region ${ref} is cached twice`);
+        cached.set(ref, cls);
+        const region = ref & REGION_MASK;
+        const id = ref >>> REF_SHIFT;
+        if (e.state[id] !== SLAB || e.cls[id] !== cls)
+          fail(`cached region ${ref} is not in a slab of class ${cls}`);
+        if (
+          this.cachePtr[cls * TCACHE_SLOTS + i] !==
+          (e.addr[id] as number) + region * (SIZES[cls] as number)
+        ) {
+          fail(`cached pointer of region ${ref} is wrong`);
+        }
+      }
+    }
+    const byChunk = new Map<number, number[]>();
+    let allocated = 0;
+    let activePages = 0;
+    let dirtyPages = 0;
+    let cleanPages = 0;
+    const listed = new Set<number>();
+    for (let cls = 0; cls < SMALL_CLASSES; cls++) {
+      for (
+        let id = this.binHead[cls] as number, prev = -1;
+        id >= 0;
+        prev = id, id = e.next[id] as number
+      ) {
+        if (e.prev[id] !== prev) fail(`bin ${cls} list is broken at slab ${id}`);
+        if (e.cls[id] !== cls || e.state[id] !== SLAB)
+          fail(`bin ${cls} lists extent ${id} of another class`);
+        listed.add(id);
+      }
+    }
+    for (const id of e.ids()) {
+      if (e.arena[id] !== this.id) continue;
+      const addr = e.addr[id] as number;
+      const pages = e.pages[id] as number;
+      const state = e.state[id] as number;
+      if (addr % PAGE !== 0 || pages <= 0) fail(`extent ${id} at ${addr} has ${pages} pages`);
+      const list = byChunk.get(e.chunk[id] as number) ?? [];
+      list.push(id);
+      byChunk.set(e.chunk[id] as number, list);
+      if (state === SLAB) {
+        const cls = e.cls[id] as number;
+        const regions = SLAB_REGIONS[cls] as number;
+        const base = id * 2 * BITMAP_WORDS;
+        let free = 0;
+        let live = 0;
+        for (let region = 0; region < BITMAP_WORDS * 32; region++) {
+          const mask = 1 << (region & 31);
+          const isFree = ((e.bitmaps[base + (region >> 5)] as number) & mask) !== 0;
+          const isLive = ((e.bitmaps[base + BITMAP_WORDS + (region >> 5)] as number) & mask) !== 0;
+          if ((isFree || isLive) && region >= regions)
+            fail(`slab ${id} has bits beyond its ${regions} regions`);
+          if (isFree && isLive) fail(`slab ${id} region ${region} is both free and live`);
+          const isCached = cached.has((id << REF_SHIFT) | region);
+          if (isCached && (isFree || isLive))
+            fail(`slab ${id} region ${region} is cached but free or live`);
+          if (region < regions && !isFree && !isLive && !isCached)
+            fail(`slab ${id} region ${region} is lost`);
+          if (isFree) free++;
+          if (isLive) live++;
+        }
+        if (free !== e.nfree[id])
+          fail(`slab ${id} counts ${e.nfree[id]} free regions, its bitmap ${free}`);
+        if (free > 0 !== listed.has(id))
+          fail(`slab ${id} with ${free} free regions is ${listed.has(id) ? "" : "not "}in its bin`);
+        allocated += live * (SIZES[cls] as number);
+        activePages += pages;
+        for (let page = 0; page < pages; page++) {
+          if (this.pageMap.lookup(addr + page * PAGE) !== id)
+            fail(`page ${page} of slab ${id} is not mapped to it`);
+        }
+      } else if (state === LARGE) {
+        allocated += e.usable[id] as number;
+        activePages += pages;
+        if ((e.usable[id] as number) > pages * PAGE)
+          fail(`large ${id} is shorter than its usable size`);
+        for (let page = 0; page < pages; page++) {
+          if (this.pageMap.lookup(addr + page * PAGE) !== id)
+            fail(`page ${page} of large ${id} is not mapped to it`);
+        }
+      } else if (state === FREE_DIRTY || state === FREE_CLEAN) {
+        if (state === FREE_DIRTY) dirtyPages += pages;
+        else cleanPages += pages;
+        if (
+          this.pageMap.lookup(addr) !== id ||
+          this.pageMap.lookup(addr + (pages - 1) * PAGE) !== id
+        ) {
+          fail(`free run ${id} ends are not mapped to it`);
+        }
+      } else {
+        fail(`extent ${id} has unknown state ${state}`);
+      }
+    }
+    for (const [chunkId, ids] of byChunk) {
+      const chunk = this.chunks.get(chunkId);
+      ids.sort((a, b) => (e.addr[a] as number) - (e.addr[b] as number));
+      let at = chunk.addr;
+      let previousState = -1;
+      for (const id of ids) {
+        if (e.addr[id] !== at) fail(`chunk ${chunkId} has a gap or overlap at ${at}`);
+        const state = e.state[id] as number;
+        if ((state === FREE_DIRTY || state === FREE_CLEAN) && state === previousState) {
+          fail(`free runs at ${at} are not coalesced`);
+        }
+        previousState = state;
+        at += (e.pages[id] as number) * PAGE;
+      }
+      if (at !== chunk.addr + chunk.length) fail(`chunk ${chunkId} is not covered to its end`);
+    }
+    if (dirtyPages !== this.dirty.pages)
+      fail(`dirty index holds ${this.dirty.pages} pages, runs ${dirtyPages}`);
+    if (cleanPages !== this.clean.pages)
+      fail(`clean index holds ${this.clean.pages} pages, runs ${cleanPages}`);
+    if (allocated !== this.allocated)
+      fail(`allocated is ${this.allocated}, live allocations sum to ${allocated}`);
+    if (activePages !== this.activePages)
+      fail(`active pages are ${this.activePages}, runs sum to ${activePages}`);
+    let mapped = 0;
+    for (const [, chunk] of this.chunks.all()) if (chunk.arena === this.id) mapped += chunk.length;
+    if (mapped !== this.mapped) fail(`mapped is ${this.mapped}, chunks sum to ${mapped}`);
+  }
+}

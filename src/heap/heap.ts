@@ -1,0 +1,276 @@
+/**
+ * The heap: every arena of every kind over one page map, so that any pointer is found in
+ * O(1) whatever kind it came from. It knows nothing of NUMA or files: arenas get their pages
+ * from the providers the kinds give them.
+ *
+ * Pointer checks on free (all O(1), out of band, so a corrupted allocation cannot fool them):
+ *   page map has no extent         -> NOT_OWNED   (never the heap's)
+ *   not at a region / run start    -> INTERIOR    (into the middle of an allocation)
+ *   region or run not live         -> NOT_LIVE    (a double free, or never handed out)
+ */
+import type { PageProvider } from "../providers/provider.js";
+import { Arena, type ArenaOptions, HeapCorruption } from "./arena.js";
+import { ChunkTable } from "./chunks.js";
+import { BITMAP_WORDS, ExtentTable, LARGE, SLAB } from "./extents.js";
+import { PageMap } from "./page-map.js";
+import {
+  alignedUsableSize,
+  CLASS_SIZES,
+  classSize,
+  PAGE,
+  SMALL_MAX,
+  sizeClass,
+} from "./size-classes.js";
+
+export const OK = 0;
+export const NOT_OWNED = 1;
+export const INTERIOR = 2;
+export const NOT_LIVE = 3;
+export type PointerStatus = typeof OK | typeof NOT_OWNED | typeof INTERIOR | typeof NOT_LIVE;
+
+const SIZES = Float64Array.from(CLASS_SIZES.slice(0, sizeClass(SMALL_MAX) + 1));
+/**
+ * 1 / size of each small class. Region index = round(offset / size) computed as a multiply
+ * (an integer divide costs ~10 ns); the product check `region * size === offset` then tells
+ * an exact region start from an interior pointer, with no rounding doubt (offsets < 2^15).
+ */
+const INVERSE_SIZES = SIZES.map((size) => 1 / size);
+
+export class Heap {
+  readonly extents = new ExtentTable();
+  readonly pageMap = new PageMap();
+  readonly chunks = new ChunkTable(this.pageMap);
+  private readonly arenas: (Arena | undefined)[] = [];
+  private readonly freeArenaIds: number[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  createArena(provider: PageProvider, options: ArenaOptions): Arena {
+    const id = this.freeArenaIds.pop() ?? this.arenas.length;
+    const arena = new Arena(id, this, provider, options);
+    this.arenas[id] = arena;
+    return arena;
+  }
+
+  /** Unmaps every chunk of an arena; its pointers become foreign. */
+  destroyArena(arena: Arena): void {
+    for (const [chunkId, chunk] of [...this.chunks.all()]) {
+      if (chunk.arena === arena.id) this.chunks.release(chunkId);
+    }
+    for (const id of [...this.extents.ids()])
+      if (this.extents.arena[id] === arena.id) this.extents.remove(id);
+    this.arenas[arena.id] = undefined;
+    this.freeArenaIds.push(arena.id);
+  }
+
+  arena(id: number): Arena | undefined {
+    return this.arenas[id];
+  }
+
+  /** Every live arena. */
+  allArenas(): Arena[] {
+    return this.arenas.filter((arena): arena is Arena => arena !== undefined);
+  }
+
+  // ── allocation ──────────────────────────────────────────────────────────────────────
+
+  /** `size` bytes (1 <= size <= MAX_REQUEST, checked by the caller) from `arena`; 0 if none. */
+  malloc(arena: Arena, size: number): number {
+    if (size <= SMALL_MAX) return arena.allocSmall(sizeClass(size));
+    const cls = sizeClass(size);
+    const id = arena.allocLarge(classSize(cls), PAGE, cls);
+    return id < 0 ? 0 : (this.extents.addr[id] as number);
+  }
+
+  /** `size` bytes aligned to `alignment` (a power of two >= 8, checked by the caller); 0 if none. */
+  memalign(arena: Arena, alignment: number, size: number): number {
+    const usable = alignedUsableSize(size, alignment);
+    if (usable <= SMALL_MAX) return arena.allocSmall(sizeClass(usable));
+    const cls = sizeClass(usable);
+    const id = arena.allocLarge(usable, Math.max(PAGE, alignment), cls);
+    return id < 0 ? 0 : (this.extents.addr[id] as number);
+  }
+
+  /** `size` zeroed bytes; skips zeroing large runs whose pages are fresh or purged. */
+  calloc(arena: Arena, size: number): number {
+    const ptr = this.malloc(arena, size);
+    if (ptr === 0) return 0;
+    if (size > SMALL_MAX && arena.lastRunZeroed) return ptr;
+    this.bytes(ptr, this.usableSize(ptr)).fill(0);
+    return ptr;
+  }
+
+  /** Frees `ptr`; returns OK or why it is not a live allocation (the heap is then unchanged). */
+  free(ptr: number): PointerStatus {
+    const id = this.pageMap.lookup(ptr);
+    if (id < 0) return NOT_OWNED;
+    const e = this.extents;
+    const state = e.state[id];
+    const start = e.addr[id] as number;
+    const offset = ptr - start;
+    if (offset < 0 || offset >= (e.pages[id] as number) * PAGE) return NOT_LIVE; // a stale entry
+    if (state === SLAB) {
+      const cls = e.cls[id] as number;
+      const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
+      if (region * (SIZES[cls] as number) !== offset) return INTERIOR;
+      const live = id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+      const bits = e.bitmaps[live] as number;
+      const mask = 1 << (region & 31);
+      if ((bits & mask) === 0) return NOT_LIVE;
+      e.bitmaps[live] = bits & ~mask;
+      (this.arenas[e.arena[id] as number] as Arena).freeSmall(id, region, cls, ptr);
+      return OK;
+    }
+    if (state === LARGE) {
+      if (offset !== 0) return INTERIOR;
+      (this.arenas[e.arena[id] as number] as Arena).freeLarge(id);
+      return OK;
+    }
+    return NOT_LIVE;
+  }
+
+  /** OK if `ptr` is a live allocation, else why not. Does not change anything. */
+  status(ptr: number): PointerStatus {
+    const id = this.pageMap.lookup(ptr);
+    if (id < 0) return NOT_OWNED;
+    const e = this.extents;
+    const offset = ptr - (e.addr[id] as number);
+    if (offset < 0 || offset >= (e.pages[id] as number) * PAGE) return NOT_LIVE;
+    if (e.state[id] === SLAB) {
+      const cls = e.cls[id] as number;
+      const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
+      if (region * (SIZES[cls] as number) !== offset) return INTERIOR;
+      const bits = e.bitmaps[id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5)] as number;
+      return (bits & (1 << (region & 31))) === 0 ? NOT_LIVE : OK;
+    }
+    if (e.state[id] === LARGE) return offset === 0 ? OK : INTERIOR;
+    return NOT_LIVE;
+  }
+
+  /** The arena of a live allocation, or undefined (freed, interior or foreign). O(1). */
+  arenaOf(ptr: number): Arena | undefined {
+    if (this.status(ptr) !== OK) return undefined;
+    return this.arenas[this.extents.arena[this.pageMap.lookup(ptr)] as number];
+  }
+
+  /** The usable size of a live allocation (its class), or 0 if `ptr` is not one. */
+  usableSize(ptr: number): number {
+    if (this.status(ptr) !== OK) return 0;
+    const id = this.pageMap.lookup(ptr);
+    const e = this.extents;
+    return e.state[id] === SLAB ? (SIZES[e.cls[id] as number] as number) : (e.usable[id] as number);
+  }
+
+  /**
+   * Resizes a live allocation (checked by the caller) to `size` bytes, in place where the
+   * class stays the same or a large run can shrink or grow; otherwise moves it into `arena`.
+   * Returns the new pointer, or 0 with the old allocation untouched.
+   */
+  realloc(arena: Arena, ptr: number, size: number): number {
+    const e = this.extents;
+    const id = this.pageMap.lookup(ptr);
+    const oldUsable = this.usableSize(ptr);
+    const cls = sizeClass(size);
+    if (e.cls[id] === cls) return ptr;
+    if (e.state[id] === LARGE && size > SMALL_MAX) {
+      const owner = this.arenas[e.arena[id] as number] as Arena;
+      if (owner.resizeLarge(id, classSize(cls), cls)) return ptr;
+    }
+    const moved = this.malloc(arena, size);
+    if (moved === 0) return 0;
+    const length = Math.min(oldUsable, this.usableSize(moved));
+    this.bytes(moved, length).set(this.bytes(ptr, length));
+    this.free(ptr);
+    return moved;
+  }
+
+  /**
+   * Moves a small allocation out of a sparsely used slab (memkind_defrag_reallocate): returns
+   * the new pointer, or 0 when moving is not worthwhile (large allocations, full slabs, the
+   * bin's current slab) or no memory can be had.
+   */
+  defragReallocate(ptr: number): number {
+    const e = this.extents;
+    const id = this.pageMap.lookup(ptr);
+    if (e.state[id] !== SLAB) return 0;
+    const cls = e.cls[id] as number;
+    const arena = this.arenas[e.arena[id] as number] as Arena;
+    if (!arena.worthMoving(id, cls)) return 0;
+    const moved = arena.allocSmallUncached(cls);
+    if (moved === 0) return 0;
+    const size = SIZES[cls] as number;
+    this.bytes(moved, size).set(this.bytes(ptr, size));
+    const region = (ptr - (e.addr[id] as number)) / size;
+    const live = id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+    e.bitmaps[live] = (e.bitmaps[live] as number) & ~(1 << (region & 31));
+    arena.freeSmall(id, region, cls, ptr, false);
+    return moved;
+  }
+
+  /**
+   * The live allocation containing `addr` (its start and usable size), or undefined when
+   * `addr` is in no live allocation.
+   */
+  allocationAt(addr: number): { start: number; usable: number } | undefined {
+    const id = this.pageMap.lookup(addr);
+    if (id < 0) return undefined;
+    const e = this.extents;
+    const offset = addr - (e.addr[id] as number);
+    if (offset < 0 || offset >= (e.pages[id] as number) * PAGE) return undefined;
+    if (e.state[id] === LARGE)
+      return { start: e.addr[id] as number, usable: e.usable[id] as number };
+    if (e.state[id] !== SLAB) return undefined;
+    const size = SIZES[e.cls[id] as number] as number;
+    const start = (e.addr[id] as number) + Math.floor(offset / size) * size;
+    return this.status(start) === OK ? { start, usable: size } : undefined;
+  }
+
+  /** A view of `length` bytes at `ptr` inside the heap's memory (no checks beyond the chunk). */
+  bytes(ptr: number, length: number): Uint8Array {
+    const id = this.pageMap.lookup(ptr);
+    if (id < 0) throw new RangeError(`0x${ptr.toString(16)} is not in the heap`);
+    return this.chunks.bytes(this.extents.chunk[id] as number, ptr, length);
+  }
+
+  // ── maintenance ─────────────────────────────────────────────────────────────────────
+
+  /** Purges dirty pages of every arena now; returns bytes purged. */
+  purgeAll(): number {
+    let bytes = 0;
+    for (const arena of this.allArenas()) bytes += arena.purgeAll();
+    return bytes;
+  }
+
+  /** Purges on a 1-second timer that does not keep the process alive (bg threads). */
+  setBackgroundPurge(enabled: boolean): void {
+    if (enabled && !this.timer) {
+      this.timer = setInterval(() => {
+        for (const arena of this.allArenas()) arena.decay();
+      }, 1000);
+      this.timer.unref();
+    } else if (!enabled && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  get backgroundPurge(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Bytes of heap metadata (typed arrays). */
+  get metadataBytes(): number {
+    return this.extents.metadataBytes + this.pageMap.metadataBytes;
+  }
+
+  /** Verifies every arena's invariants and that each extent belongs to a live arena. */
+  check(): void {
+    for (const id of this.extents.ids()) {
+      if (!this.arenas[this.extents.arena[id] as number]) {
+        throw new HeapCorruption(
+          `extent ${id} belongs to destroyed arena ${this.extents.arena[id]}`,
+        );
+      }
+    }
+    for (const arena of this.allArenas()) arena.check();
+  }
+}

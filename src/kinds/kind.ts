@@ -1,0 +1,94 @@
+/**
+ * A kind: a name, where its pages come from (a page provider) and how its arenas behave. The
+ * same object is the `memkind_t` of memkind/c and the `Kind` of the TypeScript API.
+ *
+ * Arenas: upstream gives each arena kind `arenasPerKind()` arenas and picks one per thread by
+ * hashing the thread id. Here each worker has its own heap, so a worker only ever creates the
+ * one arena its thread id selects (its index is kept for statistics).
+ */
+import { threadId } from "node:worker_threads";
+import type { Arena } from "../heap/arena.js";
+import type { PageProvider } from "../providers/provider.js";
+import { arenasPerKind, DEFAULT_DECAY_MS, hogMemory } from "./env.js";
+import { MEMKIND_ERROR_ENVIRON, MEMKIND_SUCCESS, MemkindError } from "./errors.js";
+import { heap } from "./heap.js";
+import { logInfo } from "./log.js";
+
+export interface KindDefinition {
+  readonly name: string;
+  /** Makes the provider when the kind is first used (node choice happens then). */
+  readonly provider: () => PageProvider;
+  /** MEMKIND_SUCCESS, or the error that makes the kind unavailable. */
+  readonly checkAvailable?: () => number;
+  /** Decay of dirty pages in ms (default 10 s). */
+  readonly decayMs?: number;
+  /** MEMKIND_DEFAULT follows plain jemalloc's edge cases, not the arena kinds' (section 1.10). */
+  readonly isDefault?: boolean;
+}
+
+/** splitmix64 of a thread id, as upstream hashes pthread_self() to pick an arena. */
+function splitmix64(x: bigint): bigint {
+  const mask = (1n << 64n) - 1n;
+  let z = (x + 0x9e3779b97f4a7c15n) & mask;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+  return z ^ (z >> 31n);
+}
+
+/** Arena owner table: kind of each heap arena id, for kind detection in O(1). */
+export const kindOfArena: (Kind | undefined)[] = [];
+
+export class Kind {
+  /** The arena this worker allocates from; undefined until first use. */
+  arena: Arena | undefined;
+  /** memkind_set_allow_zero_allocs: malloc(0) returns a minimal allocation instead of NULL. */
+  allowZeroAllocs = false;
+  /** Index of this worker's arena among the kind's `arenaCount`. */
+  arenaIndex = 0;
+  arenaCount = 0;
+  readonly isDefault: boolean;
+
+  constructor(
+    readonly partition: number,
+    private readonly definition: KindDefinition,
+  ) {
+    this.isDefault = definition.isDefault ?? false;
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  checkAvailable(): number {
+    return this.definition.checkAvailable?.() ?? MEMKIND_SUCCESS;
+  }
+
+  /**
+   * Creates this worker's arena on first use. Throws MemkindError when the kind cannot be
+   * initialised at all (upstream aborts there: an invalid MEMKIND_ARENA_NUM_PER_KIND).
+   */
+  init(): Arena {
+    if (this.arena) return this.arena;
+    logInfo(`Initializing kind ${this.name}.`);
+    const count = this.isDefault ? 256 : arenasPerKind();
+    if (count === undefined) {
+      throw new MemkindError(
+        `[${this.name}] Failed to create arena map: invalid MEMKIND_ARENA_NUM_PER_KIND="${process.env.MEMKIND_ARENA_NUM_PER_KIND}"`,
+        MEMKIND_ERROR_ENVIRON,
+      );
+    }
+    this.arenaCount = count;
+    this.arenaIndex = Number(splitmix64(BigInt(threadId)) & BigInt(count - 1));
+    const arena = heap.createArena(this.definition.provider(), {
+      decayMs: this.definition.decayMs ?? DEFAULT_DECAY_MS,
+      hog: hogMemory(),
+    });
+    kindOfArena[arena.id] = this;
+    this.arena = arena;
+    return arena;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+}

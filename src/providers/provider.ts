@@ -1,0 +1,27 @@
+/**
+ * Page providers: where a heap's pages come from. The heap asks for chunks (whole 4 MiB
+ * slots, slot-aligned), returns dirty pages through `purge`, and never learns anything of
+ * NUMA, files or huge pages: that is the provider's business.
+ */
+
+export interface PageProvider {
+  /** Human-readable origin, for messages and statistics ("anonymous MPOL_BIND {0}"). */
+  readonly description: string;
+  /** Fresh and purged memory reads as zeros (lets calloc skip zeroing such runs). */
+  readonly zeroed: boolean;
+  /**
+   * Maps `length` bytes aligned to `alignment` (both multiples of the slot size). Throws a
+   * PlatformError (ENOMEM, EINVAL, ...) when the memory cannot be had; the heap turns that
+   * into a NULL result with errno ENOMEM.
+   */
+  map(length: number, alignment: number): number;
+  /** Releases a mapping made by `map` (a whole chunk). */
+  unmap(addr: number, length: number): void;
+  /**
+   * Gives the physical memory of a page-aligned range back; the range stays mapped and reads
+   * as zeros afterwards. Cost: one madvise (or fallocate) per call, ~0.2-0.5 µs per page.
+   */
+  purge(addr: number, length: number): void;
+  /** A byte view over mapped memory (one per chunk; see Platform.view). */
+  view(addr: number, length: number): Uint8Array;
+}
