@@ -4,14 +4,17 @@
  * The heap's memory comes in chunks: mappings of a whole number of 4 MiB slots, aligned to
  * 4 MiB. A two-level radix table maps a slot number to the slot's row of page entries:
  *
- *   address (< 2^47) = slot number (25 bits) | page in slot (10 bits) | byte in page (12 bits)
+ *   address (< 2^49) = slot number (27 bits) | page in slot (10 bits) | byte in page (12 bits)
+ *
+ * 2^49 covers real user addresses (< 2^47) and the synthetic ones of JS-backed memory
+ * (from 2^48, DESIGN.md section 3).
  *
  *   roots[slot >>> 12] ─► Int32Array(4096): row + 1 of each slot (0: not the heap's)
  *                                      │
  *   entries: Int32Array ◄──────────────┘ row * 1024 + page in slot ─► extent id + 1 (0: none)
  *
- * A leaf costs 16 KiB per 16 GiB of address space touched; a row costs 4 KiB per 4 MiB slot
- * (0.1 %). Rows are recycled when a chunk is released. Lookups cost four typed-array reads
+ * The roots cost 256 KiB once; a leaf 16 KiB per 16 GiB of address space touched; a row
+ * 4 KiB per 4 MiB slot (0.1 %). Rows are recycled when a chunk is released. Lookups cost four typed-array reads
  * and a division, no hashing.
  */
 
@@ -19,8 +22,10 @@ export const SLOT_SIZE = 4 * 1024 * 1024;
 export const PAGES_PER_SLOT = SLOT_SIZE / 4096;
 const LEAF_BITS = 12;
 const LEAF_SIZE = 1 << LEAF_BITS;
-/** Slots below 2^47: 2^25, so 2^13 roots. */
-const ROOTS = 2 ** (47 - 22 - LEAF_BITS);
+/** The highest address covered, exclusive. */
+export const ADDRESS_LIMIT = 2 ** 49;
+/** Slots below ADDRESS_LIMIT: 2^27, so 2^15 roots. */
+const ROOTS = ADDRESS_LIMIT / SLOT_SIZE / LEAF_SIZE;
 /** The leaf of every root not yet used: all zeros, never written. */
 const EMPTY_LEAF = new Int32Array(LEAF_SIZE);
 
@@ -62,7 +67,7 @@ export class PageMap {
 
   /** The index into `entries` of the page holding `addr`, or -1 if the heap does not own it. */
   private entryIndex(addr: number): number {
-    if (!(addr >= 0 && addr < 2 ** 47)) return -1;
+    if (!(addr >= 0 && addr < ADDRESS_LIMIT)) return -1;
     const slot = Math.floor(addr / SLOT_SIZE);
     const row =
       ((this.roots[slot >>> LEAF_BITS] as Int32Array)[slot & (LEAF_SIZE - 1)] as number) - 1;

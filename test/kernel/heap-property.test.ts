@@ -33,13 +33,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: sizeArb.map((size) => ({ op: "malloc" as const, size })) },
   {
     weight: 1,
-    arbitrary: fc
-      .tuple(fc.integer({ min: 1, max: 64 }), sizeArb)
-      .map(([num, size]) => ({
-        op: "calloc" as const,
-        num,
-        size: Math.max(1, Math.floor(size / num)),
-      })),
+    arbitrary: fc.tuple(fc.integer({ min: 1, max: 64 }), sizeArb).map(([num, size]) => ({
+      op: "calloc" as const,
+      num,
+      size: Math.max(1, Math.floor(size / num)),
+    })),
   },
   {
     weight: 1,

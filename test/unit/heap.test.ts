@@ -1,0 +1,174 @@
+/**
+ * The heap on a simulated machine: purging, decay, MEMKIND_HOG_MEMORY, chunk release and
+ * the pointer checks, with time and memory fully under the test's control.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { HeapCorruption } from "../../src/heap/arena.js";
+import { Heap, INTERIOR, NOT_LIVE, NOT_OWNED, OK } from "../../src/heap/heap.js";
+import { SLOT_SIZE } from "../../src/heap/page-map.js";
+import {
+  CLASS_SIZES,
+  SMALL_CLASSES,
+  sizeClass,
+  slabPages,
+  slabRegions,
+  usableSize,
+} from "../../src/heap/size-classes.js";
+import { SimulatedPlatform } from "../../src/platform/index.js";
+import { AnonymousProvider } from "../../src/providers/anonymous.js";
+import { JEMALLOC_CLASSES } from "../helpers/conformance.js";
+import { fixtureRoot } from "../helpers/paths.js";
+
+function setup(options: { decayMs?: number; hog?: boolean } = {}) {
+  const os = new SimulatedPlatform({ sysfsRoot: fixtureRoot("host") });
+  const heap = new Heap();
+  const arena = heap.createArena(new AnonymousProvider(os), {
+    decayMs: options.decayMs ?? 10_000,
+    hog: options.hog ?? false,
+  });
+  return { os, heap, arena };
+}
+
+describe("size classes", () => {
+  it("are jemalloc 5.3's", () => {
+    assert.deepEqual(CLASS_SIZES.slice(0, JEMALLOC_CLASSES.length), JEMALLOC_CLASSES);
+    assert.equal(CLASS_SIZES[SMALL_CLASSES - 1], 14336);
+  });
+
+  it("map every request to the smallest class that holds it", () => {
+    for (let size = 1; size <= 70_000; size++) {
+      const cls = sizeClass(size);
+      assert.ok(
+        (CLASS_SIZES[cls] as number) >= size &&
+          (cls === 0 || (CLASS_SIZES[cls - 1] as number) < size),
+        `${size}`,
+      );
+    }
+    for (const size of [2 ** 20 + 1, 2 ** 30 - 1, 2 ** 40 + 3])
+      assert.ok(usableSize(size) >= size && usableSize(size) < size * 1.25);
+  });
+
+  it("give slabs that hold whole regions in the fewest pages", () => {
+    for (let cls = 0; cls < SMALL_CLASSES; cls++) {
+      assert.equal((slabPages(cls) * 4096) % (CLASS_SIZES[cls] as number), 0);
+      assert.ok(slabRegions(cls) >= 1 && slabRegions(cls) <= 512);
+    }
+  });
+});
+
+describe("heap on a simulated machine", () => {
+  it("classifies pointers: live, interior, freed, foreign", () => {
+    const { heap, arena } = setup();
+    const small = heap.malloc(arena, 100);
+    const large = heap.malloc(arena, 100_000);
+    assert.equal(heap.status(small), OK);
+    assert.equal(heap.status(small + 8), INTERIOR);
+    assert.equal(heap.status(large + 4096), INTERIOR);
+    assert.equal(heap.status(2 ** 40), NOT_OWNED);
+    assert.equal(heap.free(small), OK);
+    assert.equal(heap.free(small), NOT_LIVE, "a freed region in the thread cache");
+    assert.equal(heap.free(large), OK);
+    assert.equal(heap.free(large), NOT_LIVE);
+    heap.check();
+  });
+
+  it("purges every dirty page on purgeAll, and memory reads zero afterwards", () => {
+    const { heap, arena } = setup();
+    const blocks = Array.from({ length: 100 }, (_, i) => heap.malloc(arena, 1000 + i * 3000));
+    for (const p of blocks) heap.bytes(p, 1000).fill(0xee);
+    for (const p of blocks) heap.free(p);
+    assert.ok(arena.dirty.pages > 0);
+    heap.purgeAll();
+    assert.equal(arena.dirty.pages, 0);
+    assert.equal(arena.activePages, 0, "empty slabs are released too");
+    heap.check();
+    const again = heap.malloc(arena, 1000);
+    assert.ok(
+      heap.bytes(again, 1000).every((b) => b === 0),
+      "purged pages come back zeroed",
+    );
+  });
+
+  it("purges dirty runs once they are older than the decay time", () => {
+    const { heap, arena } = setup({ decayMs: 50 });
+    const p = heap.malloc(arena, 1_000_000);
+    heap.free(p);
+    assert.ok(arena.dirty.pages >= 244);
+    arena.decay(performance.now() + 10);
+    assert.ok(arena.dirty.pages >= 244, "not yet due");
+    arena.decay(performance.now() + 1000);
+    assert.equal(arena.dirty.pages, 0);
+    heap.check();
+  });
+
+  it("purges at once with a decay time of 0 (the CONSERVATIVE policy)", () => {
+    const { heap, arena } = setup({ decayMs: 0 });
+    heap.free(heap.malloc(arena, 1_000_000));
+    assert.equal(arena.dirty.pages, 0);
+    heap.check();
+  });
+
+  it("never purges with hog set (MEMKIND_HOG_MEMORY)", () => {
+    const { heap, arena } = setup({ decayMs: 0, hog: true });
+    heap.free(heap.malloc(arena, 1_000_000));
+    assert.equal(heap.purgeAll(), 0);
+    arena.decay(performance.now() + 100_000);
+    assert.ok(arena.dirty.pages > 0);
+    heap.check();
+  });
+
+  it("unmaps a dedicated chunk of a huge block once it is free and purged, keeps ordinary chunks", () => {
+    const { heap, arena } = setup();
+    const small = heap.malloc(arena, 64);
+    const mappedBefore = arena.mapped;
+    const huge = heap.malloc(arena, 40 * 2 ** 20);
+    assert.ok(arena.mapped >= mappedBefore + 40 * 2 ** 20);
+    heap.free(huge);
+    heap.purgeAll();
+    assert.equal(arena.mapped, mappedBefore, "the dedicated chunk is gone");
+    assert.equal(heap.status(huge), NOT_OWNED, "and its pointers are foreign");
+    heap.free(small);
+    heap.purgeAll();
+    assert.equal(arena.mapped, SLOT_SIZE, "the ordinary chunk is retained");
+    heap.check();
+  });
+
+  it("returns 0 and keeps the heap consistent when the provider cannot map", () => {
+    const { heap, arena } = setup();
+    assert.equal(heap.malloc(arena, 2 ** 46), 0);
+    assert.ok(arena.lastError instanceof Error);
+    heap.check();
+  });
+
+  it("grows a large block in place into a free neighbour, and shrinks it in place", () => {
+    const { heap, arena } = setup();
+    const a = heap.malloc(arena, 64 * 1024);
+    const b = heap.malloc(arena, 64 * 1024);
+    assert.equal(b, a + 64 * 1024, "neighbours");
+    heap.free(b);
+    assert.equal(heap.realloc(arena, a, 120 * 1024), a);
+    assert.equal(heap.usableSize(a), 128 * 1024);
+    assert.equal(heap.realloc(arena, a, 20 * 1024), a);
+    assert.equal(heap.usableSize(a), 20 * 1024);
+    heap.check();
+  });
+
+  it("detects corrupted metadata in check()", () => {
+    const { heap, arena } = setup();
+    const p = heap.malloc(arena, 100);
+    arena.allocated += 1;
+    assert.throws(() => heap.check(), HeapCorruption);
+    arena.allocated -= 1;
+    heap.check();
+    heap.free(p);
+  });
+
+  it("destroying an arena makes its pointers foreign", () => {
+    const { heap, arena } = setup();
+    const p = heap.malloc(arena, 100);
+    heap.destroyArena(arena);
+    assert.equal(heap.status(p), NOT_OWNED);
+    heap.check();
+  });
+});
