@@ -15,8 +15,9 @@
  *   of a free run map to it;
  * - a slab is in its bin's list iff it has a free region; its free and live bitmaps are
  *   disjoint; live + free + cached regions = all regions;
- * - `allocated` is the sum of usable sizes of live allocations, `activePages` the pages of
- *   slabs and large runs.
+ * - `largeAllocated` is the sum of usable sizes of live large runs, `activePages` the pages
+ *   of slabs and large runs. (Small allocations are not counted on the fast path: `allocated`
+ *   counts live bits when statistics are asked for.)
  */
 import type { PageProvider } from "../providers/provider.js";
 import type { ChunkTable } from "./chunks.js";
@@ -39,6 +40,13 @@ const REGION_MASK = (1 << REF_SHIFT) - 1;
 const SLAB_PAGES = Int32Array.from({ length: SMALL_CLASSES }, (_, cls) => slabPages(cls));
 const SLAB_REGIONS = Int32Array.from({ length: SMALL_CLASSES }, (_, cls) => slabRegions(cls));
 const SIZES = Float64Array.from(CLASS_SIZES.slice(0, SMALL_CLASSES));
+
+/** Set bits of a 32-bit word. */
+function popcount(word: number): number {
+  let bits = word - ((word >>> 1) & 0x55555555);
+  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
+  return (((bits + (bits >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
 
 /** What an arena shares with the others of its heap. */
 export interface HeapSpace {
@@ -71,15 +79,12 @@ export class Arena {
   readonly dirty: FreeRuns;
   readonly clean: FreeRuns;
 
-  /** Bytes handed to the user and not freed (usable sizes). */
-  allocated = 0;
+  /** Usable bytes of live large allocations. */
+  largeAllocated = 0;
   /** Pages in slabs and large runs. */
   activePages = 0;
   /** Bytes of chunks mapped for this arena. */
   mapped = 0;
-  /** Allocation and free counts (statistics). */
-  mallocs = 0;
-  frees = 0;
   /** The error that made the last allocation fail, for messages. */
   lastError: unknown;
   /** Whether the run of the last allocLarge is known to read as zeros (calloc skips zeroing). */
@@ -123,8 +128,6 @@ export class Arena {
       const region = ref & REGION_MASK;
       const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
       this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
-      this.allocated += SIZES[cls] as number;
-      this.mallocs++;
       return this.cachePtr[slot] as number;
     }
     const ptr = this.takeRegion(cls);
@@ -133,19 +136,15 @@ export class Arena {
     const region = ref & REGION_MASK;
     const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
     this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
-    this.allocated += SIZES[cls] as number;
-    this.mallocs++;
     return ptr;
   }
 
   /**
-   * Frees region `region` of slab `id` whose live bit the caller has checked and cleared.
-   * With `cache` false it bypasses the thread cache (defragmentation).
+   * Frees region `region` of slab `id` whose live bit the caller has checked and cleared,
+   * into the thread cache (its hot path: three typed-array writes).
    */
-  freeSmall(id: number, region: number, cls: number, ptr: number, cache = true): void {
-    this.allocated -= SIZES[cls] as number;
-    this.frees++;
-    if (cache && cls < TCACHE_CLASSES) {
+  freeSmall(id: number, region: number, cls: number, ptr: number): void {
+    if (cls < TCACHE_CLASSES) {
       let n = this.cacheCount[cls] as number;
       if (n === TCACHE_SLOTS) n = this.flushCache(cls, TCACHE_SLOTS / 2);
       const slot = cls * TCACHE_SLOTS + n;
@@ -157,6 +156,11 @@ export class Arena {
     this.returnRegion(id, region, cls);
   }
 
+  /** Frees a region (live bit already cleared) straight into its slab, bypassing the cache. */
+  freeSmallUncached(id: number, region: number, cls: number): void {
+    this.returnRegion(id, region, cls);
+  }
+
   /** Takes a region of class `cls` from the bin without the cache (live bit set). */
   allocSmallUncached(cls: number): number {
     const ptr = this.takeRegion(cls);
@@ -164,8 +168,6 @@ export class Arena {
     const region = this.lastRef & REGION_MASK;
     const live = (this.lastRef >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
     this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
-    this.allocated += SIZES[cls] as number;
-    this.mallocs++;
     return ptr;
   }
 
@@ -305,16 +307,14 @@ export class Arena {
     e.usable[id] = usable;
     this.pageMap.set(e.addr[id] as number, pages, id);
     this.activePages += pages;
-    this.allocated += usable;
-    this.mallocs++;
+    this.largeAllocated += usable;
     return id;
   }
 
   /** Frees a large run. */
   freeLarge(id: number): void {
-    this.allocated -= this.extents.usable[id] as number;
+    this.largeAllocated -= this.extents.usable[id] as number;
     this.activePages -= this.extents.pages[id] as number;
-    this.frees++;
     this.releaseRun(id);
   }
 
@@ -365,7 +365,7 @@ export class Arena {
       this.pageMap.set(end, extra, id);
       this.activePages += extra;
     }
-    this.allocated += usable - (e.usable[id] as number);
+    this.largeAllocated += usable - (e.usable[id] as number);
     e.usable[id] = usable;
     e.cls[id] = cls;
     return true;
@@ -535,6 +535,26 @@ export class Arena {
     return bytes;
   }
 
+  // ── statistics ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * Usable bytes of live allocations: large runs as counted, small regions by counting live
+   * bits. Cost O(extents of the heap): for statistics, not for hot paths.
+   */
+  get allocated(): number {
+    const e = this.extents;
+    let small = 0;
+    for (const id of e.ids()) {
+      if (e.arena[id] !== this.id || e.state[id] !== SLAB) continue;
+      const base = id * 2 * BITMAP_WORDS + BITMAP_WORDS;
+      let live = 0;
+      for (let word = 0; word < BITMAP_WORDS; word++)
+        live += popcount(e.bitmaps[base + word] as number);
+      small += live * (SIZES[e.cls[id] as number] as number);
+    }
+    return small + this.largeAllocated;
+  }
+
   // ── checking ────────────────────────────────────────────────────────────────────────
 
   /** Verifies every invariant of this arena; throws HeapCorruption naming the first broken one. */
@@ -562,7 +582,7 @@ export class Arena {
       }
     }
     const byChunk = new Map<number, number[]>();
-    let allocated = 0;
+    let largeAllocated = 0;
     let activePages = 0;
     let dirtyPages = 0;
     let cleanPages = 0;
@@ -613,14 +633,13 @@ export class Arena {
           fail(`slab ${id} counts ${e.nfree[id]} free regions, its bitmap ${free}`);
         if (free > 0 !== listed.has(id))
           fail(`slab ${id} with ${free} free regions is ${listed.has(id) ? "" : "not "}in its bin`);
-        allocated += live * (SIZES[cls] as number);
         activePages += pages;
         for (let page = 0; page < pages; page++) {
           if (this.pageMap.lookup(addr + page * PAGE) !== id)
             fail(`page ${page} of slab ${id} is not mapped to it`);
         }
       } else if (state === LARGE) {
-        allocated += e.usable[id] as number;
+        largeAllocated += e.usable[id] as number;
         activePages += pages;
         if ((e.usable[id] as number) > pages * PAGE)
           fail(`large ${id} is shorter than its usable size`);
@@ -661,8 +680,9 @@ export class Arena {
       fail(`dirty index holds ${this.dirty.pages} pages, runs ${dirtyPages}`);
     if (cleanPages !== this.clean.pages)
       fail(`clean index holds ${this.clean.pages} pages, runs ${cleanPages}`);
-    if (allocated !== this.allocated)
-      fail(`allocated is ${this.allocated}, live allocations sum to ${allocated}`);
+    if (largeAllocated !== this.largeAllocated) {
+      fail(`large allocated is ${this.largeAllocated}, live large runs sum to ${largeAllocated}`);
+    }
     if (activePages !== this.activePages)
       fail(`active pages are ${this.activePages}, runs sum to ${activePages}`);
     let mapped = 0;

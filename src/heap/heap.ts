@@ -202,7 +202,7 @@ export class Heap {
     const region = (ptr - (e.addr[id] as number)) / size;
     const live = id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
     e.bitmaps[live] = (e.bitmaps[live] as number) & ~(1 << (region & 31));
-    arena.freeSmall(id, region, cls, ptr, false);
+    arena.freeSmallUncached(id, region, cls);
     return moved;
   }
 

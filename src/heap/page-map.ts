@@ -20,6 +20,8 @@
 
 export const SLOT_SIZE = 4 * 1024 * 1024;
 export const PAGES_PER_SLOT = SLOT_SIZE / 4096;
+/** Multiplying by this divides by SLOT_SIZE exactly (a power of two), without a divide. */
+const PER_SLOT = 1 / SLOT_SIZE;
 const LEAF_BITS = 12;
 const LEAF_SIZE = 1 << LEAF_BITS;
 /** The highest address covered, exclusive. */
@@ -68,7 +70,7 @@ export class PageMap {
   /** The index into `entries` of the page holding `addr`, or -1 if the heap does not own it. */
   private entryIndex(addr: number): number {
     if (!(addr >= 0 && addr < ADDRESS_LIMIT)) return -1;
-    const slot = Math.floor(addr / SLOT_SIZE);
+    const slot = Math.floor(addr * PER_SLOT);
     const row =
       ((this.roots[slot >>> LEAF_BITS] as Int32Array)[slot & (LEAF_SIZE - 1)] as number) - 1;
     if (row < 0) return -1;

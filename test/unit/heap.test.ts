@@ -157,9 +157,9 @@ describe("heap on a simulated machine", () => {
   it("detects corrupted metadata in check()", () => {
     const { heap, arena } = setup();
     const p = heap.malloc(arena, 100);
-    arena.allocated += 1;
+    arena.activePages += 1;
     assert.throws(() => heap.check(), HeapCorruption);
-    arena.allocated -= 1;
+    arena.activePages -= 1;
     heap.check();
     heap.free(p);
   });
