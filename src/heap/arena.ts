@@ -613,7 +613,6 @@ export class Arena {
         const regions = SLAB_REGIONS[cls] as number;
         const base = id * 2 * BITMAP_WORDS;
         let free = 0;
-        let live = 0;
         for (let region = 0; region < BITMAP_WORDS * 32; region++) {
           const mask = 1 << (region & 31);
           const isFree = ((e.bitmaps[base + (region >> 5)] as number) & mask) !== 0;
@@ -627,7 +626,6 @@ export class Arena {
           if (region < regions && !isFree && !isLive && !isCached)
             fail(`slab ${id} region ${region} is lost`);
           if (isFree) free++;
-          if (isLive) live++;
         }
         if (free !== e.nfree[id])
           fail(`slab ${id} counts ${e.nfree[id]} free regions, its bitmap ${free}`);
