@@ -1,9 +1,14 @@
 /**
  * memkind: a kind-aware heap manager for Node.js.
  *
- * This entry point grows with the heap and the kinds; for now it exposes the platform layer
- * (real OS memory through koffi) and the topology reader.
+ * The TypeScript API over the heap and kinds (memkind/c has the memkind-compatible one), and
+ * the platform layer (real OS memory through koffi) with the topology reader.
  */
+
+export type { Ptr } from "./api/c.js";
+export { addressOf, free, kinds, usableSize } from "./api/typescript.js";
+export { MemkindError } from "./kinds/errors.js";
+export { Kind } from "./kinds/kind.js";
 export * from "./platform/constants.js";
 export type {
   AccessClass,

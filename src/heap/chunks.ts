@@ -20,6 +20,8 @@ export interface Chunk {
 
 export class ChunkTable {
   private readonly chunks: (Chunk | undefined)[] = [];
+  /** The address of byte 0 of each view's buffer, for finding a view's address. */
+  private readonly bufferBases = new WeakMap<ArrayBufferLike, number>();
   private readonly freeIds: number[] = [];
   /** Bytes mapped by all chunks (statistics). */
   mapped = 0;
@@ -30,7 +32,9 @@ export class ChunkTable {
   add(addr: number, length: number, arena: number, provider: PageProvider): number {
     const views: Uint8Array[] = [];
     for (let offset = 0; offset < length; offset += VIEW_WINDOW) {
-      views.push(provider.view(addr + offset, Math.min(VIEW_WINDOW, length - offset)));
+      const window = provider.view(addr + offset, Math.min(VIEW_WINDOW, length - offset));
+      this.bufferBases.set(window.buffer, addr + offset - window.byteOffset);
+      views.push(window);
     }
     const id = this.freeIds.pop() ?? this.chunks.length;
     this.chunks[id] = { addr, length, arena, provider, views };
@@ -65,6 +69,11 @@ export class ChunkTable {
       throw new RangeError(`a view of ${length} bytes at offset ${offset} crosses a 4 GiB window`);
     }
     return (chunk.views[window] as Uint8Array).subarray(start, start + length);
+  }
+
+  /** The address of byte 0 of `buffer` if it is a chunk view's buffer, else undefined. */
+  bufferBase(buffer: ArrayBufferLike): number | undefined {
+    return this.bufferBases.get(buffer);
   }
 
   *all(): IterableIterator<[number, Chunk]> {

@@ -8,9 +8,10 @@
  */
 import { threadId } from "node:worker_threads";
 import type { Arena } from "../heap/arena.js";
+import { MAX_REQUEST } from "../heap/size-classes.js";
 import type { PageProvider } from "../providers/provider.js";
 import { arenasPerKind, DEFAULT_DECAY_MS, hogMemory } from "./env.js";
-import { MEMKIND_ERROR_ENVIRON, MEMKIND_SUCCESS, MemkindError } from "./errors.js";
+import { EINVAL, ENOMEM, MEMKIND_ERROR_ENVIRON, MEMKIND_SUCCESS, MemkindError } from "./errors.js";
 import { heap } from "./heap.js";
 import { logInfo } from "./log.js";
 
@@ -33,6 +34,24 @@ function splitmix64(x: bigint): bigint {
   z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
   z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
   return z ^ (z >> 31n);
+}
+
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+export interface TypedArrayConstructor<T extends TypedArray> {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
 }
 
 /** Arena owner table: kind of each heap arena id, for kind detection in O(1). */
@@ -86,6 +105,47 @@ export class Kind {
     kindOfArena[arena.id] = this;
     this.arena = arena;
     return arena;
+  }
+
+  /**
+   * `size` bytes of this kind as a pointer, or 0 when no memory can be had or the size is not
+   * a positive integer: the hot path, without exceptions (memkind_malloc without errno).
+   */
+  malloc(size: number): number {
+    if (!Number.isInteger(size) || size <= 0 || size > MAX_REQUEST) return 0;
+    return heap.malloc(this.arena ?? this.init(), size);
+  }
+
+  /** `bytes` bytes of this kind as a Uint8Array over the allocation; throws MemkindError. */
+  alloc(bytes: number): Uint8Array {
+    const ptr = this.allocChecked("alloc", bytes);
+    return heap.bytes(ptr, bytes);
+  }
+
+  /** `length` elements of `Type` (aligned to the element size); throws MemkindError. */
+  allocArray<T extends TypedArray>(Type: TypedArrayConstructor<T>, length: number): T {
+    if (!Number.isInteger(length) || length <= 0) {
+      throw new MemkindError(
+        `${this.name}.allocArray(): length ${length} is not a positive integer`,
+        EINVAL,
+      );
+    }
+    const bytes = length * Type.BYTES_PER_ELEMENT;
+    const view = heap.bytes(this.allocChecked("allocArray", bytes), bytes);
+    return new Type(view.buffer, view.byteOffset, length);
+  }
+
+  private allocChecked(call: string, bytes: number): number {
+    if (!Number.isInteger(bytes) || bytes <= 0) {
+      throw new MemkindError(
+        `${this.name}.${call}(): size ${bytes} is not a positive integer`,
+        EINVAL,
+      );
+    }
+    const ptr = bytes > MAX_REQUEST ? 0 : heap.malloc(this.arena ?? this.init(), bytes);
+    if (ptr === 0)
+      throw new MemkindError(`${this.name}.${call}(): out of memory for ${bytes} bytes`, ENOMEM);
+    return ptr;
   }
 
   toString(): string {

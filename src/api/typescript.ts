@@ -1,0 +1,65 @@
+/**
+ * The TypeScript API (DESIGN.md section 6.2): the same heap and kinds as memkind/c, with
+ * exceptions for failures a caller must not ignore and typed views instead of raw pointers.
+ *
+ *   import { kinds, free } from "memkind";
+ *   const bytes = kinds.DEFAULT.alloc(1 << 20);            // Uint8Array; throws MemkindError
+ *   const xs = kinds.REGULAR.allocArray(Float64Array, 1e6); // typed view over the allocation
+ *   const p = kinds.DEFAULT.malloc(64);                     // Ptr, 0 on failure: the hot path
+ *   free(p); free(xs);                                      // kind found from the pointer
+ *
+ * A view's `byteOffset` and `buffer` locate it in its chunk; `free(view)` frees the
+ * allocation the view starts at. Views must not be used after their allocation is freed.
+ */
+import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/heap.js";
+import { EINVAL, MemkindError } from "../kinds/errors.js";
+import { heap } from "../kinds/heap.js";
+import { MEMKIND_DEFAULT, MEMKIND_REGULAR } from "../kinds/static-kinds.js";
+import { hex } from "../platform/errors.js";
+import type { Ptr } from "./c.js";
+
+/** The kinds available so far, by their memkind names without the prefix. */
+export const kinds = { DEFAULT: MEMKIND_DEFAULT, REGULAR: MEMKIND_REGULAR } as const;
+
+/** The address a typed view over heap memory starts at; throws MemkindError for other views. */
+export function addressOf(array: ArrayBufferView): Ptr {
+  const base = heap.chunks.bufferBase(array.buffer);
+  if (base === undefined)
+    throw new MemkindError("the view is not over memory allocated by memkind", EINVAL);
+  return base + array.byteOffset;
+}
+
+const WHY: Record<Exclude<PointerStatus, typeof OK>, string> = {
+  [NOT_OWNED]: "was not allocated by memkind",
+  [INTERIOR]: "points into the middle of an allocation",
+  [NOT_LIVE]: "is not an allocated block (freed twice, or never allocated)",
+};
+
+/**
+ * Frees an allocation given by pointer or by a view that starts at it. Throws MemkindError
+ * for anything that is not a live allocation (the heap is then unchanged); 0 does nothing.
+ */
+export function free(allocation: Ptr | ArrayBufferView): void {
+  const ptr = typeof allocation === "number" ? allocation : addressOf(allocation);
+  if (ptr === 0) return;
+  const status = heap.free(ptr);
+  if (status !== OK) {
+    throw new MemkindError(
+      `free(): pointer ${hex(ptr)} ${WHY[status as Exclude<PointerStatus, typeof OK>]}`,
+      EINVAL,
+    );
+  }
+}
+
+/** The usable size of a live allocation; throws MemkindError for anything else. */
+export function usableSize(allocation: Ptr | ArrayBufferView): number {
+  const ptr = typeof allocation === "number" ? allocation : addressOf(allocation);
+  const status = heap.status(ptr);
+  if (status !== OK) {
+    throw new MemkindError(
+      `usableSize(): pointer ${hex(ptr)} ${WHY[status as Exclude<PointerStatus, typeof OK>]}`,
+      EINVAL,
+    );
+  }
+  return heap.usableSize(ptr);
+}
