@@ -115,28 +115,22 @@ export class Arena {
    * 0 when no memory can be had. Hot path: a cache hit is four typed-array operations.
    */
   allocSmall(cls: number): number {
-    if (cls < TCACHE_CLASSES) {
-      let n = this.cacheCount[cls] as number;
-      if (n === 0) {
-        n = this.fillCache(cls);
-        if (n === 0) return 0;
-      }
-      n--;
-      this.cacheCount[cls] = n;
-      const slot = cls * TCACHE_SLOTS + n;
-      const ref = this.cacheRef[slot] as number;
-      const region = ref & REGION_MASK;
-      const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
-      this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
-      return this.cachePtr[slot] as number;
-    }
-    const ptr = this.takeRegion(cls);
-    if (ptr === 0) return 0;
-    const ref = this.lastRef;
+    if (cls >= TCACHE_CLASSES) return this.allocSmallUncached(cls);
+    const n = (this.cacheCount[cls] as number) - 1;
+    if (n < 0) return this.refillAndAlloc(cls);
+    this.cacheCount[cls] = n;
+    const slot = cls * TCACHE_SLOTS + n;
+    const ref = this.cacheRef[slot] as number;
     const region = ref & REGION_MASK;
     const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
-    this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
-    return ptr;
+    const bitmaps = this.extents.bitmaps;
+    bitmaps[live] = (bitmaps[live] as number) | (1 << (region & 31));
+    return this.cachePtr[slot] as number;
+  }
+
+  /** The cache miss of allocSmall, out of line so that the hit stays small enough to inline. */
+  private refillAndAlloc(cls: number): number {
+    return this.fillCache(cls) === 0 ? 0 : this.allocSmall(cls);
   }
 
   /**

@@ -49,6 +49,9 @@ export class ExtentTable {
   private count = 0;
   private readonly freeIds: number[] = [];
 
+  /** Called after the arrays were replaced by larger ones (holders of them refresh). */
+  onGrow: () => void = () => {};
+
   constructor(initialCapacity = 1024) {
     this.grow(initialCapacity);
   }
@@ -109,5 +112,6 @@ export class ExtentTable {
     this.usable = resize(this.usable, capacity);
     this.bitmaps = resize(this.bitmaps, capacity * 2 * BITMAP_WORDS);
     this.capacity = capacity;
+    this.onGrow();
   }
 }

@@ -33,8 +33,11 @@ const EMPTY_LEAF = new Int32Array(LEAF_SIZE);
 
 export class PageMap {
   /** A dense array (never holey: V8 keeps lookups on its fast path) of leaves. */
-  private readonly roots: Int32Array[] = new Array<Int32Array>(ROOTS).fill(EMPTY_LEAF);
-  private entries = new Int32Array(PAGES_PER_SLOT * 16);
+  readonly roots: Int32Array[] = new Array<Int32Array>(ROOTS).fill(EMPTY_LEAF);
+  /** Page entries, PAGES_PER_SLOT per row; replaced by a larger array when rows run out. */
+  entries = new Int32Array(PAGES_PER_SLOT * 16);
+  /** Called after `entries` was replaced (holders of it refresh). */
+  onGrow: () => void = () => {};
   private rows = 0;
   private readonly freeRows: number[] = [];
 
@@ -118,5 +121,29 @@ export class PageMap {
     const grown = new Int32Array(this.entries.length * 2);
     grown.set(this.entries);
     this.entries = grown;
+    this.onGrow();
   }
+}
+
+/**
+ * The index into a page map's entries of the page holding `addr`, or -1: a plain function over
+ * the map's arrays, so that the heap's hot paths can pass arrays they hold themselves.
+ */
+export function entryIndex(roots: readonly Int32Array[], addr: number): number {
+  if (!(addr >= 0 && addr < ADDRESS_LIMIT)) return -1;
+  const slot = Math.floor(addr * PER_SLOT);
+  const row = ((roots[slot >>> LEAF_BITS] as Int32Array)[slot & (LEAF_SIZE - 1)] as number) - 1;
+  if (row < 0) return -1;
+  // The offset in the slot is below 2^22: integer arithmetic on it is exact.
+  return row * PAGES_PER_SLOT + (((addr - slot * SLOT_SIZE) | 0) >>> 12);
+}
+
+/** The extent id owning the page that holds `addr`, or -1 (see `entryIndex`). */
+export function lookupExtent(
+  roots: readonly Int32Array[],
+  entries: Int32Array,
+  addr: number,
+): number {
+  const index = entryIndex(roots, addr);
+  return index < 0 ? -1 : (entries[index] as number) - 1;
 }
