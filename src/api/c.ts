@@ -76,6 +76,24 @@ function isSize(n: number): boolean {
 }
 
 /**
+ * `bytes` (a checked integer) of `kind`, zeroed or not: NULL for 0 unless zero-size
+ * allocations are allowed (then a minimal block), ENOMEM beyond the largest allocation or
+ * when no memory can be had.
+ */
+function allocate(kind: Kind, bytes: number, zeroed: boolean): Ptr {
+  if (bytes === 0 && !kind.allowZeroAllocs) return 0;
+  if (bytes > MAX_REQUEST) {
+    setErrno(ENOMEM);
+    return 0;
+  }
+  const arena = kind.arena ?? kind.init();
+  const size = Math.max(1, bytes);
+  const ptr = zeroed ? heap.calloc(arena, size) : heap.malloc(arena, size);
+  if (ptr === 0) setErrno(ENOMEM);
+  return ptr;
+}
+
+/**
  * The slow path of malloc: sizes 0 and large, invalid sizes, first use of the kind.
  * Hot path (memkind_malloc): a small size and an initialised kind go straight to the cache.
  */
@@ -86,18 +104,7 @@ function mallocSlow(kind: Kind, size: number): Ptr {
     setErrno(EINVAL);
     return 0;
   }
-  if (size === 0) {
-    if (!kind.allowZeroAllocs) return 0;
-    size = 1;
-  }
-  if (size > MAX_REQUEST) {
-    setErrno(ENOMEM);
-    return 0;
-  }
-  const arena = kind.arena ?? kind.init();
-  const ptr = heap.malloc(arena, size);
-  if (ptr === 0) setErrno(ENOMEM);
-  return ptr;
+  return allocate(kind, size, false);
 }
 
 /** memkind_malloc: `size` bytes of `kind`, or 0 with errno ENOMEM. malloc(0) is NULL unless allowed. */
@@ -131,18 +138,7 @@ export function memkind_calloc(kind: memkind_t, num: number, size: number): Ptr 
     setErrno(EINVAL);
     return 0;
   }
-  let bytes = num * size;
-  if (bytes === 0) {
-    if (!kind.allowZeroAllocs) return 0;
-    bytes = 1;
-  }
-  if (bytes > MAX_REQUEST) {
-    setErrno(ENOMEM);
-    return 0;
-  }
-  const ptr = heap.calloc(kind.arena ?? kind.init(), bytes);
-  if (ptr === 0) setErrno(ENOMEM);
-  return ptr;
+  return allocate(kind, num * size, true);
 }
 
 function isAlignment(alignment: number): boolean {
