@@ -6,6 +6,7 @@
  */
 
 export type { Ptr } from "./api/c.js";
+export { type ArenaStats, stats } from "./api/stats.js";
 export { addressOf, free, kinds, usableSize } from "./api/typescript.js";
 export { MemkindError } from "./kinds/errors.js";
 export { Kind } from "./kinds/kind.js";

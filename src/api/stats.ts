@@ -39,6 +39,20 @@ export function arenaStats(arena: Arena): ArenaStats {
   };
 }
 
+/**
+ * Live statistics (TypeScript API, no refresh needed): of one kind's arenas in this worker,
+ * or of every arena with `kind` null. `metadata` is the heap's own typed arrays (whole heap).
+ */
+export function stats(kind: Kind | null = null): ArenaStats & { readonly metadata: number } {
+  const total = { allocated: 0, active: 0, resident: 0, mapped: 0, retained: 0, dirty: 0 };
+  for (const arena of heap.allArenas()) {
+    if (kind !== null && kindOfArena[arena.id] !== kind) continue;
+    const figures = arenaStats(arena);
+    for (const key of Object.keys(total) as (keyof ArenaStats)[]) total[key] += figures[key];
+  }
+  return { ...total, metadata: heap.metadataBytes };
+}
+
 /** Statistics per kind and for the whole heap, as of the last refresh. */
 let snapshot = new Map<Kind | null, [resident: number, active: number, allocated: number]>();
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import * as mk from "../../src/c.js";
-import { addressOf, free, kinds, MemkindError, usableSize } from "../../src/index.js";
+import { addressOf, free, kinds, MemkindError, stats, usableSize } from "../../src/index.js";
 import { heap } from "../../src/kinds/heap.js";
 
 const isMemkindError =
@@ -80,5 +80,24 @@ describe("TypeScript API", () => {
     assert.throws(() => free(bytes), isMemkindError(/freed twice/));
     assert.throws(() => usableSize(bytes), isMemkindError(/freed twice/));
     free(0);
+  });
+
+  it("stats gives allocated, active, resident, mapped and retained bytes per kind and in all", () => {
+    const before = stats(kinds.REGULAR);
+    const bytes = kinds.REGULAR.alloc(3_000_000);
+    const during = stats(kinds.REGULAR);
+    assert.equal(during.allocated - before.allocated, 3_145_728, "the block's usable size");
+    assert.ok(during.active - before.active >= 3_145_728);
+    assert.ok(during.mapped >= during.active && during.resident >= during.active);
+    free(bytes);
+    const after = stats(kinds.REGULAR);
+    assert.equal(after.allocated, before.allocated);
+    assert.ok(after.dirty >= 3_145_728, "freed pages are dirty until purged");
+    mk.memkind_purge(kinds.REGULAR);
+    const purged = stats(kinds.REGULAR);
+    assert.equal(purged.dirty, 0);
+    assert.ok(purged.retained >= 3_145_728, "purged pages stay mapped as retained");
+    const all = stats();
+    assert.ok(all.allocated >= purged.allocated && all.mapped >= purged.mapped && all.metadata > 0);
   });
 });
