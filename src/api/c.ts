@@ -7,14 +7,31 @@
  * one into the middle of an allocation, or one already freed gives a `MEMKIND_ERROR:` line on
  * stderr, errno EINVAL, and no change to the heap.
  */
-import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/heap.js";
-import { MAX_REQUEST, SMALL_MAX, sizeClass } from "../heap/size-classes.js";
+import {
+  OK as IMPORTED_OK,
+  INTERIOR,
+  NOT_LIVE,
+  NOT_OWNED,
+  type PointerStatus,
+} from "../heap/heap.js";
+import {
+  SMALL_MAX as IMPORTED_SMALL_MAX,
+  sizeClass as IMPORTED_sizeClass,
+  MAX_REQUEST,
+} from "../heap/size-classes.js";
 import { EINVAL, ENOMEM, errorMessage, MEMKIND_ERROR_INVALID } from "../kinds/errors.js";
-import { heap } from "../kinds/heap.js";
+import { heap as IMPORTED_heap } from "../kinds/heap.js";
 import { type Kind, kindOfArena } from "../kinds/kind.js";
 import { report } from "../kinds/log.js";
 import { hex } from "../platform/errors.js";
 import { setErrno } from "./errno.js";
+
+// Local copies of imported constants: V8 reads an imported binding with a load and a hole
+// check on every use; these hot paths use module-local constants instead.
+const SMALL_MAX = IMPORTED_SMALL_MAX;
+const heap = IMPORTED_heap;
+const OK = IMPORTED_OK;
+const sizeClass = IMPORTED_sizeClass;
 
 export * from "../kinds/errors.js";
 export { MEMKIND_DEFAULT, MEMKIND_REGULAR } from "../kinds/static-kinds.js";
@@ -109,9 +126,9 @@ function mallocSlow(kind: Kind, size: number): Ptr {
 
 /** memkind_malloc: `size` bytes of `kind`, or 0 with errno ENOMEM. malloc(0) is NULL unless allowed. */
 export function memkind_malloc(kind: memkind_t, size: number): Ptr {
-  const arena = kind?.arena;
-  if (arena !== undefined && size > 0 && size <= SMALL_MAX && (size | 0) === size) {
-    const ptr = arena.allocSmall(sizeClass(size));
+  const arenaId = kind ? kind.arenaId : -1;
+  if (arenaId >= 0 && size > 0 && size <= SMALL_MAX && (size | 0) === size) {
+    const ptr = heap.mallocSmall(arenaId, sizeClass(size));
     if (ptr !== 0) return ptr;
     setErrno(ENOMEM);
     return 0;

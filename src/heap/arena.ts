@@ -21,10 +21,29 @@
  */
 import type { PageProvider } from "../providers/provider.js";
 import type { ChunkTable } from "./chunks.js";
-import { BITMAP_WORDS, type ExtentTable, FREE_CLEAN, FREE_DIRTY, LARGE, SLAB } from "./extents.js";
+import {
+  type ExtentTable,
+  FREE_CLEAN,
+  FREE_DIRTY,
+  BITMAP_WORDS as IMPORTED_BITMAP_WORDS,
+  SLAB as IMPORTED_SLAB,
+  LARGE,
+} from "./extents.js";
 import { FreeRuns } from "./free-runs.js";
 import { type PageMap, SLOT_SIZE } from "./page-map.js";
-import { CLASS_SIZES, PAGE, SMALL_CLASSES, slabPages, slabRegions } from "./size-classes.js";
+import {
+  CLASS_SIZES,
+  PAGE as IMPORTED_PAGE,
+  SMALL_CLASSES,
+  slabPages,
+  slabRegions,
+} from "./size-classes.js";
+
+// Local copies of imported constants: V8 reads an imported binding with a load and a hole
+// check on every use; these hot paths use module-local constants instead.
+const BITMAP_WORDS = IMPORTED_BITMAP_WORDS;
+const SLAB = IMPORTED_SLAB;
+const PAGE = IMPORTED_PAGE;
 
 /** Small classes up to 4096 bytes go through the thread cache (memkind: lg_tcache_max 12). */
 export const TCACHE_CLASSES = CLASS_SIZES.indexOf(4096) + 1;
@@ -35,7 +54,7 @@ export const TCACHE_SLOTS = 64;
  * below 2^22 and regions below 512, so a reference is a non-negative int32.
  */
 export const REF_SHIFT = 9;
-const REGION_MASK = (1 << REF_SHIFT) - 1;
+export const REGION_MASK = (1 << REF_SHIFT) - 1;
 
 const SLAB_PAGES = Int32Array.from({ length: SMALL_CLASSES }, (_, cls) => slabPages(cls));
 const SLAB_REGIONS = Int32Array.from({ length: SMALL_CLASSES }, (_, cls) => slabRegions(cls));
@@ -55,6 +74,19 @@ export interface HeapSpace {
   readonly chunks: ChunkTable;
 }
 
+/**
+ * An arena's thread cache: its slice of the heap-wide cache arrays, which the heap's malloc
+ * and free fast paths index directly by arena id.
+ *   count[cls]                    regions cached for class cls
+ *   ptr[cls * TCACHE_SLOTS + i]   their pointers (a stack: i < count[cls])
+ *   ref[cls * TCACHE_SLOTS + i]   their region references
+ */
+export interface CacheViews {
+  readonly count: Int32Array;
+  readonly ptr: Float64Array;
+  readonly ref: Int32Array;
+}
+
 export interface ArenaOptions {
   /** Milliseconds a free dirty run waits before it is purged (0: at once). */
   readonly decayMs: number;
@@ -69,9 +101,9 @@ export class HeapCorruption extends Error {
 
 export class Arena {
   // ── thread cache: per class a stack of (pointer, region reference) ──────────────────
-  readonly cacheCount = new Int32Array(TCACHE_CLASSES);
-  readonly cachePtr = new Float64Array(TCACHE_CLASSES * TCACHE_SLOTS);
-  readonly cacheRef = new Int32Array(TCACHE_CLASSES * TCACHE_SLOTS);
+  readonly cacheCount: Int32Array;
+  readonly cachePtr: Float64Array;
+  readonly cacheRef: Int32Array;
 
   // ── bins: per small class the head of a list of slabs with free regions ─────────────
   private readonly binHead = new Int32Array(SMALL_CLASSES).fill(-1);
@@ -98,9 +130,14 @@ export class Arena {
   constructor(
     readonly id: number,
     space: HeapSpace,
+    cache: CacheViews,
     readonly provider: PageProvider,
     readonly options: ArenaOptions,
   ) {
+    this.cacheCount = cache.count;
+    this.cachePtr = cache.ptr;
+    this.cacheRef = cache.ref;
+    this.cacheCount.fill(0); // a reused arena id starts with an empty cache
     this.extents = space.extents;
     this.pageMap = space.pageMap;
     this.chunks = space.chunks;
@@ -322,6 +359,7 @@ export class Arena {
     const wanted = usable / PAGE;
     const start = e.addr[id] as number;
     if (wanted < pages) {
+      if (!e.hasRoom(1)) return false;
       const tail = e.create(
         start + wanted * PAGE,
         pages - wanted,
@@ -373,6 +411,11 @@ export class Arena {
    * into them, or maps a new chunk. Returns the run's extent id (state still free) or -1.
    */
   private allocRun(pages: number, alignment: number): number {
+    // Carving a run splits off at most two free runs: make sure the table has the ids.
+    if (!this.extents.hasRoom(3)) {
+      this.lastError = new RangeError(`the heap tracks at most ${this.extents.capacity} extents`);
+      return -1;
+    }
     const need = pages + (alignment > PAGE ? alignment / PAGE - 1 : 0);
     for (const index of [this.dirty, this.clean]) {
       const id = index.bestFit(need);
@@ -383,6 +426,10 @@ export class Arena {
       }
     }
     const length = Math.ceil((pages * PAGE) / SLOT_SIZE) * SLOT_SIZE;
+    if (!this.pageMap.hasRoom(length / SLOT_SIZE)) {
+      this.lastError = new RangeError(`the heap maps at most ${this.pageMap.maxSlots * 4} MiB`);
+      return -1;
+    }
     let addr: number;
     try {
       addr = this.provider.map(length, Math.max(SLOT_SIZE, alignment));

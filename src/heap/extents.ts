@@ -13,6 +13,8 @@
  * bits (1 = handed to the user, not yet freed). A region in a thread cache has both bits 0,
  * which is what lets free() detect a double free of a cached region.
  *
+ * The arrays are allocated once at the table's capacity (see DEFAULT_MAX_EXTENTS).
+ *
  * `next` / `prev` link an extent into exactly one list at a time: a free-run bucket or a bin's
  * list of non-full slabs. Ids of removed extents are reused (a stack).
  */
@@ -26,40 +28,60 @@ export const LARGE = 4;
 /** Words per bitmap: 512 regions, the most a slab has (8-byte class, one page). */
 export const BITMAP_WORDS = 16;
 
-export class ExtentTable {
-  addr = new Float64Array(0);
-  pages = new Float64Array(0);
-  state = new Uint8Array(0);
-  arena = new Int32Array(0);
-  /** Size class of a slab's regions or of a large allocation; -1 for free runs. */
-  cls = new Int16Array(0);
-  next = new Int32Array(0);
-  prev = new Int32Array(0);
-  /** The chunk the run lies in. */
-  chunk = new Int32Array(0);
-  /** performance.now() when the run became free and dirty (for decay). */
-  dirtySince = new Float64Array(0);
-  /** Free regions of a slab. */
-  nfree = new Int32Array(0);
-  /** A large allocation's requested size (for usable size and statistics: its class). */
-  usable = new Float64Array(0);
-  bitmaps = new Int32Array(0);
+/**
+ * Extents a heap can track by default (2^21). The arrays are allocated once at that size and
+ * never replaced, so the hot paths can hold them in readonly fields; V8 backs large
+ * ArrayBuffers with lazily zeroed pages, so only the part in use costs memory.
+ */
+export const DEFAULT_MAX_EXTENTS = 2 ** 21;
 
-  private capacity = 0;
+export class ExtentTable {
+  readonly addr: Float64Array;
+  readonly pages: Float64Array;
+  readonly state: Uint8Array;
+  readonly arena: Int32Array;
+  /** Size class of a slab's regions or of a large allocation; -1 for free runs. */
+  readonly cls: Int16Array;
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+  /** The chunk the run lies in. */
+  readonly chunk: Int32Array;
+  /** performance.now() when the run became free and dirty (for decay). */
+  readonly dirtySince: Float64Array;
+  /** Free regions of a slab. */
+  readonly nfree: Int32Array;
+  /** A large allocation's usable size (its class). */
+  readonly usable: Float64Array;
+  readonly bitmaps: Int32Array;
+
   private count = 0;
   private readonly freeIds: number[] = [];
 
-  /** Called after the arrays were replaced by larger ones (holders of them refresh). */
-  onGrow: () => void = () => {};
-
-  constructor(initialCapacity = 1024) {
-    this.grow(initialCapacity);
+  constructor(readonly capacity = DEFAULT_MAX_EXTENTS) {
+    this.addr = new Float64Array(capacity);
+    this.pages = new Float64Array(capacity);
+    this.state = new Uint8Array(capacity);
+    this.arena = new Int32Array(capacity);
+    this.cls = new Int16Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.prev = new Int32Array(capacity);
+    this.chunk = new Int32Array(capacity);
+    this.dirtySince = new Float64Array(capacity);
+    this.nfree = new Int32Array(capacity);
+    this.usable = new Float64Array(capacity);
+    this.bitmaps = new Int32Array(capacity * 2 * BITMAP_WORDS);
   }
 
-  /** A fresh id with every field reset. */
+  /** True if `n` more extents can be created (allocation paths check before they start). */
+  hasRoom(n: number): boolean {
+    return this.freeIds.length + (this.capacity - this.count) >= n;
+  }
+
+  /** A fresh id with every field reset. The caller has checked `hasRoom`. */
   create(addr: number, pages: number, state: number, arena: number, chunk: number): number {
     const id = this.freeIds.pop() ?? this.count++;
-    if (id >= this.capacity) this.grow(this.capacity * 2);
+    if (id >= this.capacity)
+      throw new RangeError(`heap invariant: more than ${this.capacity} extents`);
     this.addr[id] = addr;
     this.pages[id] = pages;
     this.state[id] = state;
@@ -85,33 +107,8 @@ export class ExtentTable {
     for (let id = 0; id < this.count; id++) if (this.state[id] !== UNUSED) yield id;
   }
 
-  /** Bytes of metadata held. */
+  /** Bytes of metadata in use (the arrays' touched part: ids handed out so far). */
   get metadataBytes(): number {
-    return this.capacity * (8 + 8 + 1 + 4 + 2 + 4 + 4 + 4 + 8 + 4 + 8 + 2 * BITMAP_WORDS * 4);
-  }
-
-  private grow(capacity: number): void {
-    const resize = <T extends Float64Array | Int32Array | Int16Array | Uint8Array>(
-      old: T,
-      size: number,
-    ): T => {
-      const grown = new (old.constructor as new (n: number) => T)(size);
-      grown.set(old);
-      return grown;
-    };
-    this.addr = resize(this.addr, capacity);
-    this.pages = resize(this.pages, capacity);
-    this.state = resize(this.state, capacity);
-    this.arena = resize(this.arena, capacity);
-    this.cls = resize(this.cls, capacity);
-    this.next = resize(this.next, capacity);
-    this.prev = resize(this.prev, capacity);
-    this.chunk = resize(this.chunk, capacity);
-    this.dirtySince = resize(this.dirtySince, capacity);
-    this.nfree = resize(this.nfree, capacity);
-    this.usable = resize(this.usable, capacity);
-    this.bitmaps = resize(this.bitmaps, capacity * 2 * BITMAP_WORDS);
-    this.capacity = capacity;
-    this.onGrow();
+    return this.count * (8 + 8 + 1 + 4 + 2 + 4 + 4 + 4 + 8 + 4 + 8 + 2 * BITMAP_WORDS * 4);
   }
 }

@@ -13,21 +13,39 @@ import {
   Arena,
   type ArenaOptions,
   HeapCorruption,
-  REF_SHIFT,
-  TCACHE_CLASSES,
-  TCACHE_SLOTS,
+  REF_SHIFT as IMPORTED_REF_SHIFT,
+  REGION_MASK as IMPORTED_REGION_MASK,
+  TCACHE_CLASSES as IMPORTED_TCACHE_CLASSES,
+  TCACHE_SLOTS as IMPORTED_TCACHE_SLOTS,
 } from "./arena.js";
 import { ChunkTable } from "./chunks.js";
-import { BITMAP_WORDS, ExtentTable, LARGE, SLAB } from "./extents.js";
+import {
+  ExtentTable,
+  BITMAP_WORDS as IMPORTED_BITMAP_WORDS,
+  LARGE as IMPORTED_LARGE,
+  SLAB as IMPORTED_SLAB,
+} from "./extents.js";
 import { lookupExtent, PageMap } from "./page-map.js";
 import {
   alignedUsableSize,
   CLASS_SIZES,
   classSize,
-  PAGE,
-  SMALL_MAX,
+  PAGE as IMPORTED_PAGE,
+  SMALL_MAX as IMPORTED_SMALL_MAX,
   sizeClass,
 } from "./size-classes.js";
+
+// Local copies of imported constants: V8 reads an imported binding with a load and a hole
+// check on every use; these hot paths use module-local constants instead.
+const REF_SHIFT = IMPORTED_REF_SHIFT;
+const REGION_MASK = IMPORTED_REGION_MASK;
+const TCACHE_CLASSES = IMPORTED_TCACHE_CLASSES;
+const TCACHE_SLOTS = IMPORTED_TCACHE_SLOTS;
+const BITMAP_WORDS = IMPORTED_BITMAP_WORDS;
+const LARGE = IMPORTED_LARGE;
+const SLAB = IMPORTED_SLAB;
+const PAGE = IMPORTED_PAGE;
+const SMALL_MAX = IMPORTED_SMALL_MAX;
 
 export const OK = 0;
 export const NOT_OWNED = 1;
@@ -43,60 +61,82 @@ const SIZES = Float64Array.from(CLASS_SIZES.slice(0, sizeClass(SMALL_MAX) + 1));
  */
 const INVERSE_SIZES = SIZES.map((size) => 1 / size);
 
-/**
- * The arrays the free path reads, gathered in one plain object (refreshed when an array is
- * replaced by a larger one): one load reaches each, instead of a chain through the extent
- * table and the page map. Measured: a third off the cost of a malloc/free pair.
- */
-interface HotArrays {
-  readonly roots: readonly Int32Array[];
-  readonly entries: Int32Array;
-  readonly state: Uint8Array;
-  readonly addr: Float64Array;
-  readonly pages: Float64Array;
-  readonly cls: Int16Array;
-  readonly owner: Int32Array;
-  readonly bitmaps: Int32Array;
+/** Most arenas a heap holds at once (memkind: jemalloc's MALLOCX_ARENA_MAX, 0xffe). */
+export const MAX_ARENAS = 4094;
+
+export interface HeapOptions {
+  /** Extents the heap can track (default 2^21). */
+  readonly maxExtents?: number;
+  /** 4 MiB slots of chunks registered at once (default 2^16: 256 GiB). */
+  readonly maxSlots?: number;
+  /** Arenas at once (default MAX_ARENAS). */
+  readonly maxArenas?: number;
 }
 
-/** The page map's lookup (page-map.ts `lookupExtent`) over the hot arrays: extent id or -1. */
-function extentAt(hot: HotArrays, ptr: number): number {
-  return lookupExtent(hot.roots, hot.entries, ptr);
+/** The page map's lookup (page-map.ts `lookupExtent`): extent id or -1. */
+function extentAt(roots: readonly Int32Array[], entries: Int32Array, ptr: number): number {
+  return lookupExtent(roots, entries, ptr);
 }
 
 export class Heap {
-  readonly extents = new ExtentTable();
-  readonly pageMap = new PageMap();
-  readonly chunks = new ChunkTable(this.pageMap);
+  readonly extents: ExtentTable;
+  readonly pageMap: PageMap;
+  readonly chunks: ChunkTable;
   private readonly arenas: (Arena | undefined)[] = [];
-  private hot = this.hotArrays();
-
-  constructor() {
-    this.extents.onGrow = () => {
-      this.hot = this.hotArrays();
-    };
-    this.pageMap.onGrow = this.extents.onGrow;
-  }
-
-  private hotArrays(): HotArrays {
-    const e = this.extents;
-    return {
-      roots: this.pageMap.roots,
-      entries: this.pageMap.entries,
-      state: e.state,
-      addr: e.addr,
-      pages: e.pages,
-      cls: e.cls,
-      owner: e.arena,
-      bitmaps: e.bitmaps,
-    };
-  }
   private readonly freeArenaIds: number[] = [];
+  private readonly maxArenas: number;
   private timer: ReturnType<typeof setInterval> | undefined;
 
+  // The hot paths read these readonly fields directly: the arrays are allocated once at
+  // their full size (lazily zeroed pages), so each stays one object and one load away.
+  private readonly roots: readonly Int32Array[];
+  private readonly entries: Int32Array;
+  private readonly state: Uint8Array;
+  private readonly addr: Float64Array;
+  private readonly pages: Float64Array;
+  private readonly cls: Int16Array;
+  private readonly owner: Int32Array;
+  private readonly bitmaps: Int32Array;
+  /**
+   * The thread caches of all arenas, indexed by stack = arena id * TCACHE_CLASSES + class:
+   *   cacheCount[stack]                       regions cached on the stack
+   *   cachePtr / cacheRef[stack * SLOTS + i]  their pointers and region references
+   * Each arena works on its slice through subarray views (Arena.cacheCount, ...).
+   */
+  private readonly cacheCount: Int32Array;
+  private readonly cachePtr: Float64Array;
+  private readonly cacheRef: Int32Array;
+
+  constructor(options: HeapOptions = {}) {
+    this.extents = new ExtentTable(options.maxExtents);
+    this.pageMap = new PageMap(options.maxSlots);
+    this.chunks = new ChunkTable(this.pageMap);
+    this.maxArenas = Math.min(options.maxArenas ?? MAX_ARENAS, MAX_ARENAS);
+    this.roots = this.pageMap.roots;
+    this.entries = this.pageMap.entries;
+    this.state = this.extents.state;
+    this.addr = this.extents.addr;
+    this.pages = this.extents.pages;
+    this.cls = this.extents.cls;
+    this.owner = this.extents.arena;
+    this.bitmaps = this.extents.bitmaps;
+    this.cacheCount = new Int32Array(this.maxArenas * TCACHE_CLASSES);
+    this.cachePtr = new Float64Array(this.maxArenas * TCACHE_CLASSES * TCACHE_SLOTS);
+    this.cacheRef = new Int32Array(this.maxArenas * TCACHE_CLASSES * TCACHE_SLOTS);
+  }
+
+  /** A new arena; RangeError when the heap already holds its maximum of arenas. */
   createArena(provider: PageProvider, options: ArenaOptions): Arena {
     const id = this.freeArenaIds.pop() ?? this.arenas.length;
-    const arena = new Arena(id, this, provider, options);
+    if (id >= this.maxArenas) throw new RangeError(`a heap holds at most ${this.maxArenas} arenas`);
+    const first = id * TCACHE_CLASSES;
+    const end = first + TCACHE_CLASSES;
+    const cache = {
+      count: this.cacheCount.subarray(first, end),
+      ptr: this.cachePtr.subarray(first * TCACHE_SLOTS, end * TCACHE_SLOTS),
+      ref: this.cacheRef.subarray(first * TCACHE_SLOTS, end * TCACHE_SLOTS),
+    };
+    const arena = new Arena(id, this, cache, provider, options);
     this.arenas[id] = arena;
     return arena;
   }
@@ -122,6 +162,23 @@ export class Heap {
   }
 
   // ── allocation ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * A region of small class `cls` from arena `arenaId`. Hot path, a thread-cache hit: pop a
+   * pointer and its region reference, set the region's live bit. Anything else: the arena.
+   */
+  mallocSmall(arenaId: number, cls: number): number {
+    const stack = arenaId * TCACHE_CLASSES + cls;
+    const n = (this.cacheCount[stack] as number) - 1;
+    if (n < 0 || cls >= TCACHE_CLASSES) return (this.arenas[arenaId] as Arena).allocSmall(cls);
+    this.cacheCount[stack] = n;
+    const top = stack * TCACHE_SLOTS + n;
+    const ref = this.cacheRef[top] as number;
+    const region = ref & REGION_MASK;
+    const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+    this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << (region & 31));
+    return this.cachePtr[top] as number;
+  }
 
   /** `size` bytes (1 <= size <= MAX_REQUEST, checked by the caller) from `arena`; 0 if none. */
   malloc(arena: Arena, size: number): number {
@@ -156,31 +213,31 @@ export class Heap {
    * multiplication, the live bit, and a push on the arena's cache stack.
    */
   free(ptr: number): PointerStatus {
-    const hot = this.hot;
-    const id = extentAt(hot, ptr);
+    const id = extentAt(this.roots, this.entries, ptr);
     if (id < 0) return NOT_OWNED;
-    const offset = ptr - (hot.addr[id] as number);
-    if (offset < 0 || offset >= (hot.pages[id] as number) * PAGE) return NOT_LIVE; // a stale entry
-    if (hot.state[id] !== SLAB) return this.freeRun(id, offset);
-    const cls = hot.cls[id] as number;
+    const offset = ptr - (this.addr[id] as number);
+    if (offset < 0 || offset >= (this.pages[id] as number) * PAGE) return NOT_LIVE; // a stale entry
+    if (this.state[id] !== SLAB) return this.freeRun(id, offset);
+    const cls = this.cls[id] as number;
     const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
     if (region * (SIZES[cls] as number) !== offset) return INTERIOR;
     const live = id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
-    const bits = hot.bitmaps[live] as number;
+    const bits = this.bitmaps[live] as number;
     const mask = 1 << (region & 31);
     if ((bits & mask) === 0) return NOT_LIVE;
-    hot.bitmaps[live] = bits & ~mask;
-    const arena = this.arenas[hot.owner[id] as number] as Arena;
-    const count = arena.cacheCount;
-    const n = count[cls] as number;
+    this.bitmaps[live] = bits & ~mask;
+    const arenaId = this.owner[id] as number;
+    const stack = arenaId * TCACHE_CLASSES + cls;
+    const n = this.cacheCount[stack] as number;
     if (cls < TCACHE_CLASSES && n < TCACHE_SLOTS) {
-      const top = cls * TCACHE_SLOTS + n;
-      arena.cachePtr[top] = ptr;
-      arena.cacheRef[top] = (id << REF_SHIFT) | region;
-      count[cls] = n + 1;
+      const top = stack * TCACHE_SLOTS + n;
+      this.cachePtr[top] = ptr;
+      this.cacheRef[top] = (id << REF_SHIFT) | region;
+      this.cacheCount[stack] = n + 1;
       return OK;
     }
-    arena.freeSmall(id, region, cls, ptr); // a full cache flushes half; big classes skip it
+    // A full cache flushes half; classes above 4 KiB skip the cache.
+    (this.arenas[arenaId] as Arena).freeSmall(id, region, cls, ptr);
     return OK;
   }
 
@@ -197,17 +254,16 @@ export class Heap {
    * -INTERIOR, -NOT_LIVE). Read-only; the same checks as `free`.
    */
   private liveExtent(ptr: number): number {
-    const hot = this.hot;
-    const id = extentAt(hot, ptr);
+    const id = extentAt(this.roots, this.entries, ptr);
     if (id < 0) return -NOT_OWNED;
-    const offset = ptr - (hot.addr[id] as number);
-    if (offset < 0 || offset >= (hot.pages[id] as number) * PAGE) return -NOT_LIVE;
-    const state = hot.state[id];
+    const offset = ptr - (this.addr[id] as number);
+    if (offset < 0 || offset >= (this.pages[id] as number) * PAGE) return -NOT_LIVE;
+    const state = this.state[id];
     if (state === SLAB) {
-      const cls = hot.cls[id] as number;
+      const cls = this.cls[id] as number;
       const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
       if (region * (SIZES[cls] as number) !== offset) return -INTERIOR;
-      const bits = hot.bitmaps[id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5)] as number;
+      const bits = this.bitmaps[id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5)] as number;
       return (bits & (1 << (region & 31))) === 0 ? -NOT_LIVE : id;
     }
     if (state === LARGE) return offset === 0 ? id : -INTERIOR;
@@ -223,7 +279,7 @@ export class Heap {
   /** The arena of a live allocation, or undefined (freed, interior or foreign). O(1). */
   arenaOf(ptr: number): Arena | undefined {
     const id = this.liveExtent(ptr);
-    return id < 0 ? undefined : this.arenas[this.hot.owner[id] as number];
+    return id < 0 ? undefined : this.arenas[this.owner[id] as number];
   }
 
   /** The usable size of a live allocation (its class), or 0 if `ptr` is not one. */

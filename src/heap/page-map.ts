@@ -34,11 +34,19 @@ const EMPTY_LEAF = new Int32Array(LEAF_SIZE);
 export class PageMap {
   /** A dense array (never holey: V8 keeps lookups on its fast path) of leaves. */
   readonly roots: Int32Array[] = new Array<Int32Array>(ROOTS).fill(EMPTY_LEAF);
-  /** Page entries, PAGES_PER_SLOT per row; replaced by a larger array when rows run out. */
-  entries = new Int32Array(PAGES_PER_SLOT * 16);
-  /** Called after `entries` was replaced (holders of it refresh). */
-  onGrow: () => void = () => {};
+  /** Page entries, PAGES_PER_SLOT per row, allocated once (lazily zeroed pages). */
+  readonly entries: Int32Array;
   private rows = 0;
+
+  /** `maxSlots` slots of 4 MiB can be registered at once (default 2^16: 256 GiB of chunks). */
+  constructor(readonly maxSlots = 2 ** 16) {
+    this.entries = new Int32Array(maxSlots * PAGES_PER_SLOT);
+  }
+
+  /** True if a chunk of `slots` slots can be registered. */
+  hasRoom(slots: number): boolean {
+    return this.freeRows.length + (this.maxSlots - this.rows) >= slots;
+  }
   private readonly freeRows: number[] = [];
 
   /** Registers the slots of a chunk at `addr` (4 MiB-aligned) of `slots` slots. */
@@ -46,7 +54,6 @@ export class PageMap {
     const first = addr / SLOT_SIZE;
     for (let slot = first; slot < first + slots; slot++) {
       const row = this.freeRows.pop() ?? this.rows++;
-      if ((row + 1) * PAGES_PER_SLOT > this.entries.length) this.growEntries();
       this.entries.fill(0, row * PAGES_PER_SLOT, (row + 1) * PAGES_PER_SLOT);
       const root = slot >>> LEAF_BITS;
       let leaf = this.roots[root] as Int32Array;
@@ -111,17 +118,8 @@ export class PageMap {
 
   /** Metadata bytes held (for statistics). */
   get metadataBytes(): number {
-    return (
-      this.entries.byteLength +
-      this.roots.filter((leaf) => leaf !== EMPTY_LEAF).length * LEAF_SIZE * 4
-    );
-  }
-
-  private growEntries(): void {
-    const grown = new Int32Array(this.entries.length * 2);
-    grown.set(this.entries);
-    this.entries = grown;
-    this.onGrow();
+    const leaves = this.roots.filter((leaf) => leaf !== EMPTY_LEAF).length;
+    return this.rows * PAGES_PER_SLOT * 4 + leaves * LEAF_SIZE * 4;
   }
 }
 

@@ -60,6 +60,8 @@ export const kindOfArena: (Kind | undefined)[] = [];
 export class Kind {
   /** The arena this worker allocates from; undefined until first use. */
   arena: Arena | undefined;
+  /** Its id in the heap (-1 until first use): the malloc fast path needs only this number. */
+  arenaId = -1;
   /** memkind_set_allow_zero_allocs: malloc(0) returns a minimal allocation instead of NULL. */
   allowZeroAllocs = false;
   /** Index of this worker's arena among the kind's `arenaCount`. */
@@ -104,6 +106,7 @@ export class Kind {
     });
     kindOfArena[arena.id] = this;
     this.arena = arena;
+    this.arenaId = arena.id;
     return arena;
   }
 
