@@ -7,31 +7,28 @@
  * one into the middle of an allocation, or one already freed gives a `MEMKIND_ERROR:` line on
  * stderr, errno EINVAL, and no change to the heap.
  */
-import {
-  OK as IMPORTED_OK,
-  INTERIOR,
-  NOT_LIVE,
-  NOT_OWNED,
-  type PointerStatus,
-} from "../heap/heap.js";
-import {
-  SMALL_MAX as IMPORTED_SMALL_MAX,
-  sizeClass as IMPORTED_sizeClass,
-  MAX_REQUEST,
-} from "../heap/size-classes.js";
+import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/heap.js";
+import { MAX_REQUEST, SMALL_MAX, sizeClass } from "../heap/size-classes.js";
 import { EINVAL, ENOMEM, errorMessage, MEMKIND_ERROR_INVALID } from "../kinds/errors.js";
-import { heap as IMPORTED_heap } from "../kinds/heap.js";
+import { heap as workerHeap } from "../kinds/heap.js";
 import { type Kind, kindOfArena } from "../kinds/kind.js";
 import { report } from "../kinds/log.js";
 import { hex } from "../platform/errors.js";
 import { setErrno } from "./errno.js";
 
-// Local copies of imported constants: V8 reads an imported binding with a load and a hole
-// check on every use; these hot paths use module-local constants instead.
-const SMALL_MAX = IMPORTED_SMALL_MAX;
-const heap = IMPORTED_heap;
-const OK = IMPORTED_OK;
-const sizeClass = IMPORTED_sizeClass;
+/**
+ * Literals for the malloc / free fast paths (tsc inlines a const enum; V8 folds literals but
+ * loads every module-level binding per use). Checked against their home modules below.
+ */
+enum Fast {
+  SmallMax = 14336, // size-classes.ts SMALL_MAX
+  Ok = 0, // heap.ts OK
+}
+if (Fast.SmallMax !== SMALL_MAX || Fast.Ok !== OK)
+  throw new Error("api/c.ts: fast-path constants drifted");
+
+/** The worker's heap in a module-local binding: an imported one costs a check on every call. */
+const heap = workerHeap;
 
 export * from "../kinds/errors.js";
 export { MEMKIND_DEFAULT, MEMKIND_REGULAR } from "../kinds/static-kinds.js";
@@ -127,7 +124,7 @@ function mallocSlow(kind: Kind, size: number): Ptr {
 /** memkind_malloc: `size` bytes of `kind`, or 0 with errno ENOMEM. malloc(0) is NULL unless allowed. */
 export function memkind_malloc(kind: memkind_t, size: number): Ptr {
   const arenaId = kind ? kind.arenaId : -1;
-  if (arenaId >= 0 && size > 0 && size <= SMALL_MAX && (size | 0) === size) {
+  if (arenaId >= 0 && size > 0 && size <= Fast.SmallMax && (size | 0) === size) {
     const ptr = heap.mallocSmall(arenaId, sizeClass(size));
     if (ptr !== 0) return ptr;
     setErrno(ENOMEM);
@@ -140,7 +137,7 @@ export function memkind_malloc(kind: memkind_t, size: number): Ptr {
 export function memkind_free(_kind: memkind_t | null, ptr: Ptr): void {
   if (ptr === 0 || ptr === null || ptr === undefined) return;
   const status = heap.free(ptr);
-  if (status !== OK) badPointer("memkind_free", ptr, status);
+  if (status !== Fast.Ok) badPointer("memkind_free", ptr, status);
 }
 
 /**

@@ -13,45 +13,103 @@ import {
   Arena,
   type ArenaOptions,
   HeapCorruption,
-  REF_SHIFT as IMPORTED_REF_SHIFT,
-  REGION_MASK as IMPORTED_REGION_MASK,
-  TCACHE_CLASSES as IMPORTED_TCACHE_CLASSES,
-  TCACHE_SLOTS as IMPORTED_TCACHE_SLOTS,
+  REF_SHIFT,
+  REGION_MASK,
+  TCACHE_CLASSES,
+  TCACHE_SLOTS,
 } from "./arena.js";
 import { ChunkTable } from "./chunks.js";
-import {
-  ExtentTable,
-  BITMAP_WORDS as IMPORTED_BITMAP_WORDS,
-  LARGE as IMPORTED_LARGE,
-  SLAB as IMPORTED_SLAB,
-} from "./extents.js";
-import { lookupExtent, PageMap } from "./page-map.js";
+import { BITMAP_WORDS, ExtentTable, LARGE, SLAB } from "./extents.js";
+import { ADDRESS_LIMIT, PAGES_PER_SLOT, PageMap, SLOT_SIZE } from "./page-map.js";
 import {
   alignedUsableSize,
   CLASS_SIZES,
   classSize,
-  PAGE as IMPORTED_PAGE,
-  SMALL_MAX as IMPORTED_SMALL_MAX,
+  PAGE,
+  SMALL_MAX,
   sizeClass,
 } from "./size-classes.js";
 
-// Local copies of imported constants: V8 reads an imported binding with a load and a hole
-// check on every use; these hot paths use module-local constants instead.
-const REF_SHIFT = IMPORTED_REF_SHIFT;
-const REGION_MASK = IMPORTED_REGION_MASK;
-const TCACHE_CLASSES = IMPORTED_TCACHE_CLASSES;
-const TCACHE_SLOTS = IMPORTED_TCACHE_SLOTS;
-const BITMAP_WORDS = IMPORTED_BITMAP_WORDS;
-const LARGE = IMPORTED_LARGE;
-const SLAB = IMPORTED_SLAB;
-const PAGE = IMPORTED_PAGE;
-const SMALL_MAX = IMPORTED_SMALL_MAX;
+/**
+ * The constants of the hot paths, as a const enum so that tsc writes them as literals: V8
+ * folds a literal, but reads any module-level binding (imported or not) with a context load
+ * on every use, which measurably slows malloc/free. Each member equals the constant named
+ * beside it in its home module; `checkHotConstants` below fails loudly if one drifts.
+ */
+enum Hot {
+  Slab = 3, // extents.ts SLAB
+  Large = 4, // extents.ts LARGE
+  Page = 4096, // size-classes.ts PAGE
+  SmallMax = 14336, // size-classes.ts SMALL_MAX
+  BitmapWords = 16, // extents.ts BITMAP_WORDS
+  TcacheClasses = 29, // arena.ts TCACHE_CLASSES
+  TcacheSlots = 64, // arena.ts TCACHE_SLOTS
+  RefShift = 9, // arena.ts REF_SHIFT
+  RegionMask = 511, // arena.ts REGION_MASK
+  AddressLimit = 562949953421312, // page-map.ts ADDRESS_LIMIT (2^49)
+  SlotSize = 4194304, // page-map.ts SLOT_SIZE
+  PerSlot = 2.384185791015625e-7, // 1 / SLOT_SIZE, exact
+  PagesPerSlot = 1024, // page-map.ts PAGES_PER_SLOT
+  LeafBits = 12, // page-map.ts LEAF_BITS
+  LeafMask = 4095,
+}
+
+/** The pointer statuses (OK, NOT_OWNED, INTERIOR, NOT_LIVE below) as literals. */
+const enum Status {
+  Ok = 0,
+  NotOwned = 1,
+  Interior = 2,
+  NotLive = 3,
+}
+
+function checkHotConstants(): void {
+  const pairs: [number, number, string][] = [
+    [Hot.Slab, SLAB, "SLAB"],
+    [Hot.Large, LARGE, "LARGE"],
+    [Hot.Page, PAGE, "PAGE"],
+    [Hot.SmallMax, SMALL_MAX, "SMALL_MAX"],
+    [Hot.BitmapWords, BITMAP_WORDS, "BITMAP_WORDS"],
+    [Hot.TcacheClasses, TCACHE_CLASSES, "TCACHE_CLASSES"],
+    [Hot.TcacheSlots, TCACHE_SLOTS, "TCACHE_SLOTS"],
+    [Hot.RefShift, REF_SHIFT, "REF_SHIFT"],
+    [Hot.RegionMask, REGION_MASK, "REGION_MASK"],
+    [Hot.AddressLimit, ADDRESS_LIMIT, "ADDRESS_LIMIT"],
+    [Hot.SlotSize, SLOT_SIZE, "SLOT_SIZE"],
+    [Hot.PerSlot, 1 / SLOT_SIZE, "1 / SLOT_SIZE"],
+    [Hot.PagesPerSlot, PAGES_PER_SLOT, "PAGES_PER_SLOT"],
+    [Hot.LeafMask, 2 ** Hot.LeafBits - 1, "LEAF_MASK"],
+    [Status.Ok, OK, "OK"],
+    [Status.NotOwned, NOT_OWNED, "NOT_OWNED"],
+    [Status.Interior, INTERIOR, "INTERIOR"],
+    [Status.NotLive, NOT_LIVE, "NOT_LIVE"],
+  ];
+  for (const [hot, real, name] of pairs) {
+    if (hot !== real)
+      throw new Error(`heap.ts: Hot constant for ${name} is ${hot}, ${name} is ${real}`);
+  }
+}
+/**
+ * The page map's lookup (PageMap.lookup), written out here over the hot constants: extent
+ * id of the page holding `ptr`, or -1. A unit test checks it against PageMap.lookup.
+ */
+export function extentAt(roots: readonly Int32Array[], entries: Int32Array, ptr: number): number {
+  if (!(ptr >= 0 && ptr < Hot.AddressLimit)) return -1;
+  const slot = Math.floor(ptr * Hot.PerSlot);
+  const row = ((roots[slot >>> Hot.LeafBits] as Int32Array)[slot & Hot.LeafMask] as number) - 1;
+  if (row < 0) return -1;
+  // The offset inside a 4 MiB slot is below 2^22: integer arithmetic on it is exact.
+  return (
+    (entries[row * Hot.PagesPerSlot + (((ptr - slot * Hot.SlotSize) | 0) >>> 12)] as number) - 1
+  );
+}
 
 export const OK = 0;
 export const NOT_OWNED = 1;
 export const INTERIOR = 2;
 export const NOT_LIVE = 3;
 export type PointerStatus = typeof OK | typeof NOT_OWNED | typeof INTERIOR | typeof NOT_LIVE;
+
+checkHotConstants();
 
 const SIZES = Float64Array.from(CLASS_SIZES.slice(0, sizeClass(SMALL_MAX) + 1));
 /**
@@ -71,11 +129,6 @@ export interface HeapOptions {
   readonly maxSlots?: number;
   /** Arenas at once (default MAX_ARENAS). */
   readonly maxArenas?: number;
-}
-
-/** The page map's lookup (page-map.ts `lookupExtent`): extent id or -1. */
-function extentAt(roots: readonly Int32Array[], entries: Int32Array, ptr: number): number {
-  return lookupExtent(roots, entries, ptr);
 }
 
 export class Heap {
@@ -168,14 +221,14 @@ export class Heap {
    * pointer and its region reference, set the region's live bit. Anything else: the arena.
    */
   mallocSmall(arenaId: number, cls: number): number {
-    const stack = arenaId * TCACHE_CLASSES + cls;
+    const stack = arenaId * Hot.TcacheClasses + cls;
     const n = (this.cacheCount[stack] as number) - 1;
-    if (n < 0 || cls >= TCACHE_CLASSES) return (this.arenas[arenaId] as Arena).allocSmall(cls);
+    if (n < 0 || cls >= Hot.TcacheClasses) return (this.arenas[arenaId] as Arena).allocSmall(cls);
     this.cacheCount[stack] = n;
-    const top = stack * TCACHE_SLOTS + n;
+    const top = stack * Hot.TcacheSlots + n;
     const ref = this.cacheRef[top] as number;
-    const region = ref & REGION_MASK;
-    const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+    const region = ref & Hot.RegionMask;
+    const live = (ref >>> Hot.RefShift) * 2 * Hot.BitmapWords + Hot.BitmapWords + (region >> 5);
     this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << (region & 31));
     return this.cachePtr[top] as number;
   }
@@ -214,39 +267,40 @@ export class Heap {
    */
   free(ptr: number): PointerStatus {
     const id = extentAt(this.roots, this.entries, ptr);
-    if (id < 0) return NOT_OWNED;
+    if (id < 0) return Status.NotOwned as PointerStatus;
     const offset = ptr - (this.addr[id] as number);
-    if (offset < 0 || offset >= (this.pages[id] as number) * PAGE) return NOT_LIVE; // a stale entry
-    if (this.state[id] !== SLAB) return this.freeRun(id, offset);
+    if (offset < 0 || offset >= (this.pages[id] as number) * Hot.Page)
+      return Status.NotLive as PointerStatus; // a stale entry
+    if (this.state[id] !== Hot.Slab) return this.freeRun(id, offset);
     const cls = this.cls[id] as number;
     const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
-    if (region * (SIZES[cls] as number) !== offset) return INTERIOR;
-    const live = id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+    if (region * (SIZES[cls] as number) !== offset) return Status.Interior as PointerStatus;
+    const live = id * 2 * Hot.BitmapWords + Hot.BitmapWords + (region >> 5);
     const bits = this.bitmaps[live] as number;
     const mask = 1 << (region & 31);
-    if ((bits & mask) === 0) return NOT_LIVE;
+    if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
     this.bitmaps[live] = bits & ~mask;
     const arenaId = this.owner[id] as number;
-    const stack = arenaId * TCACHE_CLASSES + cls;
+    const stack = arenaId * Hot.TcacheClasses + cls;
     const n = this.cacheCount[stack] as number;
-    if (cls < TCACHE_CLASSES && n < TCACHE_SLOTS) {
-      const top = stack * TCACHE_SLOTS + n;
+    if (cls < Hot.TcacheClasses && n < Hot.TcacheSlots) {
+      const top = stack * Hot.TcacheSlots + n;
       this.cachePtr[top] = ptr;
-      this.cacheRef[top] = (id << REF_SHIFT) | region;
+      this.cacheRef[top] = (id << Hot.RefShift) | region;
       this.cacheCount[stack] = n + 1;
-      return OK;
+      return Status.Ok as PointerStatus;
     }
     // A full cache flushes half; classes above 4 KiB skip the cache.
     (this.arenas[arenaId] as Arena).freeSmall(id, region, cls, ptr);
-    return OK;
+    return Status.Ok as PointerStatus;
   }
 
   /** The free path of large runs (and of stale or free extents). */
   private freeRun(id: number, offset: number): PointerStatus {
-    if (this.extents.state[id] !== LARGE) return NOT_LIVE;
-    if (offset !== 0) return INTERIOR;
+    if (this.extents.state[id] !== Hot.Large) return Status.NotLive as PointerStatus;
+    if (offset !== 0) return Status.Interior as PointerStatus;
     (this.arenas[this.extents.arena[id] as number] as Arena).freeLarge(id);
-    return OK;
+    return Status.Ok as PointerStatus;
   }
 
   /**
@@ -255,19 +309,21 @@ export class Heap {
    */
   private liveExtent(ptr: number): number {
     const id = extentAt(this.roots, this.entries, ptr);
-    if (id < 0) return -NOT_OWNED;
+    if (id < 0) return -Status.NotOwned;
     const offset = ptr - (this.addr[id] as number);
-    if (offset < 0 || offset >= (this.pages[id] as number) * PAGE) return -NOT_LIVE;
+    if (offset < 0 || offset >= (this.pages[id] as number) * Hot.Page) return -Status.NotLive;
     const state = this.state[id];
-    if (state === SLAB) {
+    if (state === Hot.Slab) {
       const cls = this.cls[id] as number;
       const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
-      if (region * (SIZES[cls] as number) !== offset) return -INTERIOR;
-      const bits = this.bitmaps[id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5)] as number;
-      return (bits & (1 << (region & 31))) === 0 ? -NOT_LIVE : id;
+      if (region * (SIZES[cls] as number) !== offset) return -Status.Interior;
+      const bits = this.bitmaps[
+        id * 2 * Hot.BitmapWords + Hot.BitmapWords + (region >> 5)
+      ] as number;
+      return (bits & (1 << (region & 31))) === 0 ? -Status.NotLive : id;
     }
-    if (state === LARGE) return offset === 0 ? id : -INTERIOR;
-    return -NOT_LIVE;
+    if (state === Hot.Large) return offset === 0 ? id : -Status.Interior;
+    return -Status.NotLive;
   }
 
   /** OK if `ptr` is a live allocation, else why not. Does not change anything. */

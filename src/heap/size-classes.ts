@@ -40,7 +40,11 @@ export function classSize(index: number): number {
  * Class index of every request up to 4096 at 8-byte granularity: LOOKUP[(size + 7) >> 3].
  * Cost: one typed-array read on the fast path.
  */
-const LOOKUP_MAX = 4096;
+/** A const enum: tsc writes it as a literal, which the JIT folds on the hot path. */
+enum Lookup {
+  Max = 4096,
+}
+const LOOKUP_MAX = Lookup.Max;
 const LOOKUP = (() => {
   const table = new Uint8Array(LOOKUP_MAX / 8 + 1);
   let index = 0;
@@ -56,7 +60,7 @@ const LOOKUP = (() => {
  * 4096 bytes cost one table read; larger ones a log2.
  */
 export function sizeClass(size: number): number {
-  if (size <= LOOKUP_MAX) return LOOKUP[(size + 7) >> 3] as number;
+  if (size <= Lookup.Max) return LOOKUP[(size + 7) >> 3] as number;
   // size > 4096: the group of 2^lg < size <= 2^(lg+1) has classes 2^lg + k * 2^(lg-2).
   const lg = Math.floor(Math.log2(size - 1));
   const delta = 2 ** (lg - 2);

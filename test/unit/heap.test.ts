@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HeapCorruption } from "../../src/heap/arena.js";
-import { Heap, INTERIOR, NOT_LIVE, NOT_OWNED, OK } from "../../src/heap/heap.js";
+import { extentAt, Heap, INTERIOR, NOT_LIVE, NOT_OWNED, OK } from "../../src/heap/heap.js";
 import { SLOT_SIZE } from "../../src/heap/page-map.js";
 import {
   CLASS_SIZES,
@@ -169,6 +169,22 @@ describe("heap on a simulated machine", () => {
     const p = heap.malloc(arena, 100);
     heap.destroyArena(arena);
     assert.equal(heap.status(p), NOT_OWNED);
+    heap.check();
+  });
+
+  it("the free path's inlined page-map lookup agrees with PageMap.lookup everywhere", () => {
+    const { heap, arena } = setup();
+    const blocks = [64, 5000, 100_000, 9_000_000].map((size) => heap.malloc(arena, size));
+    const { roots, entries } = heap.pageMap;
+    const probes = [0, -1, Number.NaN, 2 ** 49, 2 ** 49 - 1, 2 ** 48 - 1, 2 ** 60];
+    for (const [, chunk] of heap.chunks.all()) {
+      for (let offset = -8192; offset <= chunk.length + 8192; offset += 4096 - 8)
+        probes.push(chunk.addr + offset);
+    }
+    for (const addr of probes) {
+      assert.equal(extentAt(roots, entries, addr), heap.pageMap.lookup(addr), `address ${addr}`);
+    }
+    for (const p of blocks) heap.free(p);
     heap.check();
   });
 });
