@@ -9,8 +9,7 @@
  *
  * Invariants (checked by `check()`):
  * - the runs of a chunk (slabs, large allocations, free runs) tile it exactly;
- * - no two neighbouring free runs have the same state (dirty runs coalesce with dirty,
- *   clean with clean);
+ * - no two free runs are neighbours (a freed run absorbs dirty and clean neighbours alike);
  * - every page of a slab or large run maps to its extent in the page map, and both end pages
  *   of a free run map to it;
  * - a slab is in its bin's list iff it has a free region; its free and live bitmaps are
@@ -469,47 +468,67 @@ export class Arena {
     (state === FREE_DIRTY ? this.dirty : this.clean).insert(id);
   }
 
-  /** Turns a slab or large run into a dirty free run, coalesced with dirty neighbours. */
+  /** Turns a slab or large run into a dirty free run, coalesced with its free neighbours. */
   private releaseRun(id: number): void {
     const e = this.extents;
     const now = performance.now();
     e.state[id] = FREE_DIRTY;
     e.cls[id] = -1;
     e.dirtySince[id] = now;
-    const merged = this.coalesce(id, FREE_DIRTY, this.dirty);
+    const merged = this.coalesce(id);
     this.dirty.insert(merged);
     if (this.options.hog) return;
     if (this.options.decayMs === 0) this.purgeRun(merged);
     else this.decay(now);
   }
 
-  /** Merges free run `id` with neighbours of `state` (removing them from `index`). */
-  private coalesce(id: number, state: number, index: FreeRuns): number {
+  /**
+   * Merges free run `id` with its free neighbours of either state, which leave their indexes;
+   * the caller sets the state of the result and files it. A freed run so absorbs purged
+   * neighbours too and counts as dirty as a whole (purging it again costs little for pages
+   * that are not resident), and a large request finds one long run instead of a dirty and a
+   * clean piece side by side, which would make it map a fresh chunk. Free runs never touch.
+   */
+  private coalesce(id: number): number {
     const e = this.extents;
     const chunk = this.chunks.get(e.chunk[id] as number);
     const start = e.addr[id] as number;
     if (start > chunk.addr) {
       const left = this.pageMap.lookup(start - PAGE);
-      if (left >= 0 && e.state[left] === state) {
-        index.remove(left);
+      if (this.isFreeRun(left)) {
+        this.unfile(left);
         e.addr[id] = e.addr[left] as number;
-        e.pages[id] = (e.pages[id] as number) + (e.pages[left] as number);
-        e.dirtySince[id] = Math.max(e.dirtySince[id] as number, e.dirtySince[left] as number);
-        e.remove(left);
+        this.absorb(id, left);
       }
     }
     const end = (e.addr[id] as number) + (e.pages[id] as number) * PAGE;
     if (end < chunk.addr + chunk.length) {
       const right = this.pageMap.lookup(end);
-      if (right >= 0 && e.state[right] === state) {
-        index.remove(right);
-        e.pages[id] = (e.pages[id] as number) + (e.pages[right] as number);
-        e.dirtySince[id] = Math.max(e.dirtySince[id] as number, e.dirtySince[right] as number);
-        e.remove(right);
+      if (this.isFreeRun(right)) {
+        this.unfile(right);
+        this.absorb(id, right);
       }
     }
     this.pageMap.setEnds(e.addr[id] as number, e.pages[id] as number, id);
     return id;
+  }
+
+  private isFreeRun(id: number): boolean {
+    const state = id < 0 ? -1 : (this.extents.state[id] as number);
+    return state === FREE_DIRTY || state === FREE_CLEAN;
+  }
+
+  /** Takes a free run out of the index of its state. */
+  private unfile(id: number): void {
+    (this.extents.state[id] === FREE_DIRTY ? this.dirty : this.clean).remove(id);
+  }
+
+  /** Adds the pages of (unfiled) free run `other` to run `id` and drops `other`'s extent. */
+  private absorb(id: number, other: number): void {
+    const e = this.extents;
+    e.pages[id] = (e.pages[id] as number) + (e.pages[other] as number);
+    e.dirtySince[id] = Math.max(e.dirtySince[id] as number, e.dirtySince[other] as number);
+    e.remove(other);
   }
 
   // ── purging ─────────────────────────────────────────────────────────────────────────
@@ -563,7 +582,7 @@ export class Arena {
       return 0;
     }
     e.state[id] = FREE_CLEAN;
-    const merged = this.coalesce(id, FREE_CLEAN, this.clean);
+    const merged = this.coalesce(id);
     const chunkId = e.chunk[merged] as number;
     const chunk = this.chunks.get(chunkId);
     if (chunk.length > SLOT_SIZE && (e.pages[merged] as number) * PAGE === chunk.length) {
@@ -707,9 +726,8 @@ export class Arena {
       for (const id of ids) {
         if (e.addr[id] !== at) fail(`chunk ${chunkId} has a gap or overlap at ${at}`);
         const state = e.state[id] as number;
-        if ((state === FREE_DIRTY || state === FREE_CLEAN) && state === previousState) {
-          fail(`free runs at ${at} are not coalesced`);
-        }
+        const free = (run: number) => run === FREE_DIRTY || run === FREE_CLEAN;
+        if (free(state) && free(previousState)) fail(`free runs at ${at} are not coalesced`);
         previousState = state;
         at += (e.pages[id] as number) * PAGE;
       }
