@@ -11,7 +11,7 @@ import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/h
 import { MAX_REQUEST, SMALL_MAX, sizeClass } from "../heap/size-classes.js";
 import { EINVAL, ENOMEM, errorMessage, MEMKIND_ERROR_INVALID } from "../kinds/errors.js";
 import { heap as workerHeap } from "../kinds/heap.js";
-import { type Kind, kindOfArena } from "../kinds/kind.js";
+import { Kind, kindOfArena } from "../kinds/kind.js";
 import { report } from "../kinds/log.js";
 import { hex } from "../platform/errors.js";
 import { setErrno } from "./errno.js";
@@ -79,7 +79,7 @@ function badPointer(call: string, ptr: number, status: PointerStatus): void {
 }
 
 function badKind(call: string): number {
-  report(`${call}(): kind must not be NULL`);
+  report(`${call}(): kind must be a memkind kind, not NULL or another value`);
   setErrno(EINVAL);
   return 0;
 }
@@ -112,7 +112,7 @@ function allocate(kind: Kind, bytes: number, zeroed: boolean): Ptr {
  * Hot path (memkind_malloc): a small size and an initialised kind go straight to the cache.
  */
 function mallocSlow(kind: Kind, size: number): Ptr {
-  if (!(kind instanceof Object)) return badKind("memkind_malloc");
+  if (!(kind instanceof Kind)) return badKind("memkind_malloc");
   if (!isSize(size)) {
     report(`memkind_malloc(): size ${size} is not a non-negative integer`);
     setErrno(EINVAL);
@@ -123,7 +123,7 @@ function mallocSlow(kind: Kind, size: number): Ptr {
 
 /** memkind_malloc: `size` bytes of `kind`, or 0 with errno ENOMEM. malloc(0) is NULL unless allowed. */
 export function memkind_malloc(kind: memkind_t, size: number): Ptr {
-  const arenaId = kind ? kind.arenaId : -1;
+  const arenaId = kind instanceof Kind ? kind.arenaId : -1;
   if (arenaId >= 0 && size > 0 && size <= Fast.SmallMax && (size | 0) === size) {
     const ptr = heap.mallocSmall(arenaId, sizeClass(size));
     if (ptr !== 0) return ptr;
@@ -146,7 +146,7 @@ export function memkind_free(_kind: memkind_t | null, ptr: Ptr): void {
  * (upstream wraps it on arena kinds: decided quirk 5).
  */
 export function memkind_calloc(kind: memkind_t, num: number, size: number): Ptr {
-  if (!(kind instanceof Object)) return badKind("memkind_calloc");
+  if (!(kind instanceof Kind)) return badKind("memkind_calloc");
   if (!isSize(num) || !isSize(size)) {
     report(`memkind_calloc(): num ${num} and size ${size} must be non-negative integers`);
     setErrno(EINVAL);
@@ -174,8 +174,8 @@ export function memkind_posix_memalign(
   alignment: number,
   size: number,
 ): number {
-  if (!(kind instanceof Object)) {
-    report("memkind_posix_memalign(): kind must not be NULL");
+  if (!(kind instanceof Kind)) {
+    report("memkind_posix_memalign(): kind must be a memkind kind, not NULL or another value");
     return EINVAL;
   }
   if (kind.isDefault && size === 0) {
@@ -271,12 +271,16 @@ export function memkind_detect_kind(ptr: Ptr): memkind_t | null {
 
 /** memkind_set_allow_zero_allocs (memkind master): malloc(0) returns a minimal allocation. */
 export function memkind_set_allow_zero_allocs(kind: memkind_t, allow: boolean): void {
-  kind.allowZeroAllocs = allow;
+  if (!(kind instanceof Kind)) {
+    badKind("memkind_set_allow_zero_allocs");
+    return;
+  }
+  kind.allowZeroAllocs = allow === true;
 }
 
 /** memkind_check_available: MEMKIND_SUCCESS or why the kind cannot be used. */
 export function memkind_check_available(kind: memkind_t): number {
-  if (!(kind instanceof Object)) return MEMKIND_ERROR_INVALID;
+  if (!(kind instanceof Kind)) return MEMKIND_ERROR_INVALID;
   return kind.checkAvailable();
 }
 

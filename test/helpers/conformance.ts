@@ -132,12 +132,27 @@ export function conformanceSuite(kind: mk.memkind_t): void {
       assert.equal(heapState(kind), state);
     });
 
-    it("malloc-null-kind: NULL kind gives NULL and EINVAL instead of a crash", () => {
-      const text = captureStderr(() =>
-        assert.equal(mk.memkind_malloc(null as unknown as mk.memkind_t, 10), 0),
-      );
-      assert.equal(mk.errno(), mk.EINVAL);
-      assert.match(text, /kind must not be NULL/);
+    it("malloc-null-kind: NULL or a non-kind gives NULL and EINVAL instead of a crash", () => {
+      for (const bad of [null, undefined, {}, { arenaId: 0 }, "memkind_default", 0]) {
+        const notKind = bad as unknown as mk.memkind_t;
+        const calls = [
+          () => mk.memkind_malloc(notKind, 10),
+          () => mk.memkind_calloc(notKind, 1, 10),
+        ];
+        // realloc takes a NULL kind (the pointer's own); only other non-kinds are errors.
+        if (bad !== null && bad !== undefined) calls.push(() => mk.memkind_realloc(notKind, 0, 10));
+        for (const call of calls) {
+          const text = captureStderr(() => assert.equal(call(), 0));
+          assert.equal(mk.errno(), mk.EINVAL);
+          assert.match(text, /kind must be a memkind kind/);
+        }
+        const out = { value: 1 };
+        captureStderr(() =>
+          assert.equal(mk.memkind_posix_memalign(notKind, out, 64, 10), mk.EINVAL),
+        );
+        assert.equal(mk.memkind_check_available(notKind), mk.MEMKIND_ERROR_INVALID);
+        captureStderr(() => mk.memkind_set_allow_zero_allocs(notKind, true));
+      }
     });
 
     it("calloc-zeroes: memory is zero even where a freed block was dirty", () => {
