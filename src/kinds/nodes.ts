@@ -103,7 +103,7 @@ export function hmatFrom(
 ): { bandwidth?: number; latency?: number } | undefined {
   const node = nodeById(topology, target);
   const access = node?.access1 ?? node?.access0;
-  if (!access || !access.initiators.includes(initiator)) return undefined;
+  if (!access?.initiators.includes(initiator)) return undefined;
   const mean = (a?: number, b?: number) =>
     a === undefined ? b : b === undefined ? a : (a + b) / 2;
   const bandwidth = mean(access.readBandwidth, access.writeBandwidth);
