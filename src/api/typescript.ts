@@ -14,12 +14,42 @@
 import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/heap.js";
 import { EINVAL, MemkindError } from "../kinds/errors.js";
 import { heap } from "../kinds/heap.js";
-import { MEMKIND_DEFAULT, MEMKIND_REGULAR } from "../kinds/static-kinds.js";
+import type { Kind } from "../kinds/kind.js";
+import { STATIC_KINDS } from "../kinds/static-kinds.js";
 import { hex } from "../platform/errors.js";
 import type { Ptr } from "./c.js";
 
-/** The kinds available so far, by their memkind names without the prefix. */
-export const kinds = { DEFAULT: MEMKIND_DEFAULT, REGULAR: MEMKIND_REGULAR } as const;
+type StaticKindName =
+  | "DEFAULT"
+  | "HBW"
+  | "HBW_PREFERRED"
+  | "HBW_HUGETLB"
+  | "HBW_PREFERRED_HUGETLB"
+  | "HUGETLB"
+  | "HBW_INTERLEAVE"
+  | "INTERLEAVE"
+  | "REGULAR"
+  | "HBW_ALL"
+  | "HBW_ALL_HUGETLB"
+  | "DAX_KMEM"
+  | "DAX_KMEM_ALL"
+  | "DAX_KMEM_PREFERRED"
+  | "DAX_KMEM_INTERLEAVE"
+  | "HIGHEST_CAPACITY"
+  | "HIGHEST_CAPACITY_PREFERRED"
+  | "HIGHEST_CAPACITY_LOCAL"
+  | "HIGHEST_CAPACITY_LOCAL_PREFERRED"
+  | "LOWEST_LATENCY_LOCAL"
+  | "LOWEST_LATENCY_LOCAL_PREFERRED"
+  | "HIGHEST_BANDWIDTH_LOCAL"
+  | "HIGHEST_BANDWIDTH_LOCAL_PREFERRED";
+
+/** The static kinds by their memkind names without the prefix: kinds.HBW_PREFERRED, ... */
+export const kinds = Object.freeze(
+  Object.fromEntries(
+    STATIC_KINDS.map((kind) => [kind.name.slice("memkind_".length).toUpperCase(), kind]),
+  ),
+) as Readonly<Record<StaticKindName, Kind>>;
 
 /** The address a typed view over heap memory starts at; throws MemkindError for other views. */
 export function addressOf(array: ArrayBufferView): Ptr {

@@ -25,16 +25,24 @@ export interface AnonymousOptions {
   readonly mapFlags?: number;
   /** madvise advice applied to every new chunk (MADV_NOHUGEPAGE for interleave kinds). */
   readonly advice?: readonly number[];
+  /**
+   * Page size of the mapping: 2 MiB for MAP_HUGETLB kinds. Purges round inwards to it (the
+   * kernel drops huge pages whole), and huge-page mappings are reserved (no MAP_NORESERVE):
+   * an empty pool fails the mmap with ENOMEM instead of killing the process at first touch.
+   */
+  readonly pageSize?: number;
 }
 
 export class AnonymousProvider implements PageProvider {
   readonly description: string;
-  readonly zeroed = true;
+  /** Purged 4 KiB pages read as zero; huge-page purges round inwards, so not all of a run. */
+  readonly zeroed: boolean;
 
   constructor(
     private readonly platform: Platform,
     private readonly options: AnonymousOptions = {},
   ) {
+    this.zeroed = (options.pageSize ?? 4096) === 4096;
     const mode = options.mode ?? MPOL_DEFAULT;
     const nodes = typeof options.nodes === "function" ? "current" : formatList(options.nodes ?? []);
     this.description =
@@ -42,14 +50,22 @@ export class AnonymousProvider implements PageProvider {
   }
 
   map(length: number, alignment: number): number {
-    const flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (this.options.mapFlags ?? 0);
-    // Over-map by the alignment, then trim both ends: the kernel aligns only to pages.
-    const span = length + alignment;
-    const raw = this.platform.mmap(0, span, PROT_READ | PROT_WRITE, flags, -1, 0);
-    const addr = Math.ceil(raw / alignment) * alignment;
-    if (addr > raw) this.platform.munmap(raw, addr - raw);
-    const tail = raw + span - (addr + length);
-    if (tail > 0) this.platform.munmap(addr + length, tail);
+    const huge = (this.options.pageSize ?? 4096) > 4096;
+    const flags =
+      MAP_PRIVATE | MAP_ANONYMOUS | (huge ? 0 : MAP_NORESERVE) | (this.options.mapFlags ?? 0);
+    const prot = PROT_READ | PROT_WRITE;
+    // Try the exact length first (huge pages are scarce); when the kernel's address is not
+    // aligned, over-map by the alignment and trim both ends.
+    let addr = this.platform.mmap(0, length, prot, flags, -1, 0);
+    if (addr % alignment !== 0) {
+      this.platform.munmap(addr, length);
+      const span = length + alignment;
+      const raw = this.platform.mmap(0, span, prot, flags, -1, 0);
+      addr = Math.ceil(raw / alignment) * alignment;
+      if (addr > raw) this.platform.munmap(raw, addr - raw);
+      const tail = raw + span - (addr + length);
+      if (tail > 0) this.platform.munmap(addr + length, tail);
+    }
     try {
       const mode = this.options.mode ?? MPOL_DEFAULT;
       if (mode !== MPOL_DEFAULT) {
@@ -72,7 +88,10 @@ export class AnonymousProvider implements PageProvider {
   }
 
   purge(addr: number, length: number): void {
-    this.platform.madvise(addr, length, MADV_DONTNEED);
+    const page = this.options.pageSize ?? 4096;
+    const start = Math.ceil(addr / page) * page;
+    const end = Math.floor((addr + length) / page) * page;
+    if (end > start) this.platform.madvise(start, end - start, MADV_DONTNEED);
   }
 
   view(addr: number, length: number): Uint8Array {
