@@ -57,6 +57,8 @@ export {
   MEMKIND_REGULAR,
 } from "../kinds/static-kinds.js";
 export { getErrno as errno } from "./errno.js";
+export * from "./hbwmalloc.js";
+export * from "./kind-calls.js";
 export {
   memkind_get_stat,
   memkind_purge,

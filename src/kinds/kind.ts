@@ -25,6 +25,8 @@ export interface KindDefinition {
   readonly decayMs?: number;
   /** MEMKIND_DEFAULT follows plain jemalloc's edge cases, not the arena kinds' (section 1.10). */
   readonly isDefault?: boolean;
+  /** memkind_get_capacity: bytes the kind can hold, -1 where upstream says "not supported". */
+  readonly capacity?: () => number;
 }
 
 /** splitmix64 of a thread id, as upstream hashes pthread_self() to pick an arena. */
@@ -82,6 +84,11 @@ export class Kind {
 
   checkAvailable(): number {
     return this.definition.checkAvailable?.() ?? MEMKIND_SUCCESS;
+  }
+
+  /** Bytes the kind's memory can hold (memkind_get_capacity), or -1. */
+  capacity(): number {
+    return this.definition.capacity?.() ?? -1;
   }
 
   /**

@@ -110,12 +110,41 @@ interface StaticKind {
   readonly advice?: readonly number[];
 }
 
+/**
+ * memkind_get_capacity (section 1.12): -1 for PREFERRED kinds and the HBW huge-page kinds;
+ * the huge-page pool for MEMKIND_HUGETLB; otherwise the memory of the kind's nodes for the
+ * calling CPU (all nodes for DEFAULT), -1 when the kind has none.
+ */
+function capacityOf(spec: StaticKind): number {
+  const { mode, nodes, hugetlb } = spec;
+  if (mode === MPOL_PREFERRED || (hugetlb && nodes)) return -1;
+  const fresh = machineTopology();
+  if (hugetlb) {
+    const pool = fresh.hugepagePools.find((p) => p.pageSize === HUGE_PAGE);
+    const persistent = fresh.nodes.reduce(
+      (sum, node) => sum + (node.hugepages.find((p) => p.pageSize === HUGE_PAGE)?.total ?? 0),
+      0,
+    );
+    return (persistent + (pool?.overcommit ?? 0)) * HUGE_PAGE;
+  }
+  let kindNodes: readonly number[] = fresh.nodes.map((node) => node.id);
+  if (nodes) {
+    const choice = nodes();
+    if (!choice.ok) return -1;
+    kindNodes = choice.byInitiator.get(defaultPlatform().getcpu().node) ?? [];
+  }
+  return fresh.nodes
+    .filter((node) => kindNodes.includes(node.id))
+    .reduce((sum, node) => sum + node.memTotal, 0);
+}
+
 function definition(spec: StaticKind): KindDefinition {
   const { name, mode, nodes, hugetlb } = spec;
   const choose = nodes;
   return {
     name,
     isDefault: name === "memkind_default",
+    capacity: () => capacityOf(spec),
     provider: () =>
       new AnonymousProvider(defaultPlatform(), {
         ...(mode !== undefined && choose
