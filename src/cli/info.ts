@@ -2,19 +2,60 @@
  * `memkind info`: the machine's memory topology for a person, or as JSON (`--json`).
  */
 import { release } from "node:os";
+import { errorMessage, MEMKIND_SUCCESS } from "../kinds/errors.js";
+import { STATIC_KINDS } from "../kinds/static-kinds.js";
 import { formatList, type NumaNode, type Topology } from "../platform/index.js";
 import { formatBytes, keyValueBlock } from "./format.js";
 
 /** What `memkind info --json` prints: stable field names, for scripts and tests. */
+export interface KindReport {
+  readonly name: string;
+  /** memkind_check_available: 0, or the error code. */
+  readonly available: number;
+  readonly message?: string;
+  readonly policy: string;
+  /** Nodes for the CPU `memkind info` ran on; null when the kind is unavailable. */
+  readonly nodes: readonly number[] | null;
+  readonly pageSize: number;
+}
+
 export interface InfoReport {
   readonly memkind: string;
   readonly kernel: string;
   readonly pageSize: number;
   readonly topology: Topology;
+  /** The static kinds on this machine (absent for a recorded sysfs tree). */
+  readonly kinds?: readonly KindReport[];
 }
 
-export function infoReport(topology: Topology, pageSize: number, version: string): InfoReport {
-  return { memkind: version, kernel: release(), pageSize, topology };
+function kindReports(): KindReport[] {
+  return STATIC_KINDS.map((kind) => {
+    const available = kind.checkAvailable();
+    const description = kind.describe();
+    return {
+      name: kind.name,
+      available,
+      ...(available === MEMKIND_SUCCESS ? {} : { message: errorMessage(available) }),
+      policy: description.policy,
+      nodes: available === MEMKIND_SUCCESS ? description.nodes : null,
+      pageSize: description.pageSize,
+    };
+  });
+}
+
+export function infoReport(
+  topology: Topology,
+  pageSize: number,
+  version: string,
+  withKinds = false,
+): InfoReport {
+  return {
+    memkind: version,
+    kernel: release(),
+    pageSize,
+    topology,
+    ...(withKinds ? { kinds: kindReports() } : {}),
+  };
 }
 
 function accessLine(node: NumaNode, accessClass: 0 | 1): string | undefined {
@@ -106,6 +147,20 @@ export function formatInfo(report: InfoReport): string {
         ),
     "",
   );
+  if (report.kinds) {
+    lines.push("kinds (for the current CPU)");
+    lines.push(
+      keyValueBlock(
+        report.kinds.map((kind) => [
+          kind.name,
+          kind.available === MEMKIND_SUCCESS
+            ? `${kind.policy === "none" ? "default policy" : `${kind.policy} {${formatList(kind.nodes ?? [])}}`}${kind.pageSize > 4096 ? ", 2 MiB pages" : ""}`
+            : `unavailable: ${kind.message?.replace("<memkind> ", "")}`,
+        ]),
+      ),
+      "",
+    );
+  }
   lines.push("dax devices");
   lines.push(
     topology.daxDevices.length === 0

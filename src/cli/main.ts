@@ -1,19 +1,25 @@
 #!/usr/bin/env node
 /**
  * The `memkind` command. Subcommands:
- *   memkind info [--json] [--sysfs ROOT]   the memory topology of this machine
+ *   memkind info [--json] [--sysfs ROOT]   the memory topology of this machine, and the kinds
+ *   memkind hbw-nodes                      upstream's memkind-hbw-nodes
+ *   memkind dax-kmem-nodes                 upstream's memkind-auto-dax-kmem-nodes
  */
 import { argv, exit, stderr, stdout } from "node:process";
 import { parseArgs } from "node:util";
 import { defaultPlatform, readTopology } from "../platform/index.js";
 import { VERSION } from "../version.js";
 import { formatInfo, infoReport } from "./info.js";
+import { daxKmemNodesCommand, hbwNodesCommand } from "./nodes.js";
 
 const USAGE = `usage: memkind <command> [options]
 
 commands:
   info [--json] [--sysfs ROOT]   show NUMA nodes, HMAT attributes, memory tiers, hugepages, dax devices
-                                 (--sysfs reads a recorded sysfs tree instead of /sys)
+                                 and every kind's availability and nodes for this CPU
+                                 (--sysfs reads a recorded sysfs tree instead of /sys: no kinds)
+  hbw-nodes                      print the high-bandwidth nodes (as memkind-hbw-nodes)
+  dax-kmem-nodes                 print the KMEM DAX nodes (as memkind-auto-dax-kmem-nodes)
   help                           show this text
 `;
 
@@ -28,7 +34,7 @@ function info(args: string[]): number {
   const topology = values.sysfs
     ? readTopology(values.sysfs)
     : readTopology(platform.sysfsRoot, platform.getcpu());
-  const report = infoReport(topology, platform.pageSize, VERSION);
+  const report = infoReport(topology, platform.pageSize, VERSION, !values.sysfs);
   stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInfo(report)}\n`);
   return 0;
 }
@@ -38,6 +44,10 @@ function main(args: string[]): number {
   switch (command) {
     case "info":
       return info(rest);
+    case "hbw-nodes":
+      return hbwNodesCommand(rest);
+    case "dax-kmem-nodes":
+      return daxKmemNodesCommand(rest);
     case "help":
     case "--help":
     case "-h":

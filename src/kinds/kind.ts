@@ -15,6 +15,13 @@ import { EINVAL, ENOMEM, MEMKIND_ERROR_ENVIRON, MEMKIND_SUCCESS, MemkindError } 
 import { heap } from "./heap.js";
 import { logInfo } from "./log.js";
 
+export interface KindDescription {
+  /** The mbind mode ("MPOL_BIND", ...) or "none". */
+  readonly policy: string;
+  readonly nodes: readonly number[] | null;
+  readonly pageSize: number;
+}
+
 export interface KindDefinition {
   readonly name: string;
   /** Makes the provider when the kind is first used (node choice happens then). */
@@ -27,6 +34,8 @@ export interface KindDefinition {
   readonly isDefault?: boolean;
   /** memkind_get_capacity: bytes the kind can hold, -1 where upstream says "not supported". */
   readonly capacity?: () => number;
+  /** Policy, nodes for the calling CPU (null: unavailable) and page size, for `memkind info`. */
+  readonly describe?: () => KindDescription;
 }
 
 /** splitmix64 of a thread id, as upstream hashes pthread_self() to pick an arena. */
@@ -84,6 +93,11 @@ export class Kind {
 
   checkAvailable(): number {
     return this.definition.checkAvailable?.() ?? MEMKIND_SUCCESS;
+  }
+
+  /** Policy, nodes for the calling CPU and page size. */
+  describe(): KindDescription {
+    return this.definition.describe?.() ?? { policy: "none", nodes: null, pageSize: 4096 };
   }
 
   /** Bytes the kind's memory can hold (memkind_get_capacity), or -1. */

@@ -14,6 +14,7 @@ import {
   MAP_HUGETLB,
   MPOL_BIND,
   MPOL_INTERLEAVE,
+  MPOL_NAMES,
   MPOL_PREFERRED,
   machineTopology,
   PlatformError,
@@ -145,6 +146,15 @@ function definition(spec: StaticKind): KindDefinition {
     name,
     isDefault: name === "memkind_default",
     capacity: () => capacityOf(spec),
+    describe: () => {
+      const choice = choose?.();
+      const node = defaultPlatform().getcpu().node;
+      return {
+        policy: mode === undefined ? "none" : (MPOL_NAMES[mode] ?? `${mode}`),
+        nodes: choose ? (choice?.ok ? (choice.byInitiator.get(node) ?? []) : null) : [],
+        pageSize: hugetlb ? HUGE_PAGE : 4096,
+      };
+    },
     provider: () =>
       new AnonymousProvider(defaultPlatform(), {
         ...(mode !== undefined && choose

@@ -6,7 +6,14 @@ import { readTopology } from "../../src/platform/index.js";
 import { cliPath } from "../helpers/paths.js";
 
 function memkind(...args: string[]) {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: "utf8" });
+  return memkindWith({}, ...args);
+}
+
+function memkindWith(env: Record<string, string>, ...args: string[]) {
+  const result = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -53,5 +60,48 @@ describe("memkind command line", () => {
     const { status, stdout } = memkind("help");
     assert.equal(status, 0);
     assert.match(stdout, /^usage: memkind/);
+  });
+});
+
+describe("memkind info kinds", () => {
+  it("lists every static kind with its availability and nodes for the current CPU", () => {
+    const { status, stdout } = memkind("info", "--json");
+    assert.equal(status, 0);
+    const { kinds } = JSON.parse(stdout);
+    assert.equal(kinds.length, 23);
+    const byName = Object.fromEntries(kinds.map((k: { name: string }) => [k.name, k]));
+    assert.deepEqual(
+      [
+        byName.memkind_regular.available,
+        byName.memkind_regular.policy,
+        byName.memkind_regular.nodes,
+      ],
+      [0, "MPOL_BIND", [0]],
+    );
+    assert.equal(byName.memkind_hbw.available, -20);
+    assert.match(byName.memkind_hbw.message, /Requested memory type is not available/);
+    assert.equal(byName.memkind_hugetlb.pageSize, 2 ** 21);
+    const text = memkind("info").stdout;
+    assert.match(text, /^ {2}memkind_regular\s+MPOL_BIND \{0\}$/m);
+    assert.match(text, /^ {2}memkind_hbw\s+unavailable: Requested memory type is not available$/m);
+  });
+});
+
+describe("memkind hbw-nodes and dax-kmem-nodes", () => {
+  it("hbw-nodes exits 1 without HBW nodes, prints them when there are, 2 for help or bad arguments", () => {
+    assert.equal(memkind("hbw-nodes").status, 1);
+    const named = memkindWith({ MEMKIND_HBW_NODES: "0" }, "hbw-nodes");
+    assert.deepEqual([named.status, named.stdout], [0, "0\n"]);
+    assert.equal(memkind("hbw-nodes", "--help").status, 2);
+    assert.match(memkind("hbw-nodes", "-h").stdout, /^Usage: memkind hbw-nodes/);
+    assert.equal(memkind("hbw-nodes", "--bogus").status, 2);
+  });
+
+  it("dax-kmem-nodes exits 3 without KMEM DAX nodes, prints them when there are, 0 for help, 2 for bad arguments", () => {
+    assert.equal(memkind("dax-kmem-nodes").status, 3);
+    const named = memkindWith({ MEMKIND_DAX_KMEM_NODES: "0" }, "dax-kmem-nodes");
+    assert.deepEqual([named.status, named.stdout], [0, "0\n"]);
+    assert.equal(memkind("dax-kmem-nodes", "--help").status, 0);
+    assert.equal(memkind("dax-kmem-nodes", "--bogus").status, 2);
   });
 });

@@ -57,4 +57,21 @@ describe(`memkind info in the ${expected?.name ?? "(no)"} VM`, {
     if (expected.daxKmem)
       assert.match(result.stdout, /dax0\.0\s+system RAM \(kmem\), target node 1/);
   });
+
+  it("hbw-nodes and dax-kmem-nodes print this topology's nodes, or fail as upstream", () => {
+    const run = (command: string) =>
+      spawnSync(process.execPath, [cliPath, command], {
+        encoding: "utf8",
+        env: { ...process.env, MEMKIND_HBW_THRESHOLD: "50000" },
+      });
+    const hbw = run("hbw-nodes");
+    const wantHbw: Record<string, string> = { hbw: "1", "hbw-cache": "1", "hbw-snc2": "2,3" };
+    if (wantHbw[expected.name])
+      assert.deepEqual([hbw.status, hbw.stdout], [0, `${wantHbw[expected.name]}\n`]);
+    else assert.equal(hbw.status, 1);
+    const dax = run("dax-kmem-nodes");
+    if (expected.daxKmem)
+      assert.deepEqual([dax.status, dax.stdout], [0, `${expected.daxKmem.targetNode}\n`]);
+    else assert.equal(dax.status, 3);
+  });
 });
