@@ -45,3 +45,28 @@ export function hogMemory(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** jemalloc's dirty_decay_ms for static kinds and the DEFAULT pmem policy. */
 export const DEFAULT_DECAY_MS = 10_000;
+
+/**
+ * MEMKIND_BACKGROUND_THREAD_LIMIT, parsed as upstream's constructor does: a decimal below
+ * 2^32 with nothing after it. Returns the limit (0: none), or undefined for a value upstream
+ * rejects with MEMKIND_FATAL and abort(). Here purging runs on one timer per worker, so any
+ * valid limit of one or more changes nothing.
+ */
+export function backgroundThreadLimit(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env.MEMKIND_BACKGROUND_THREAD_LIMIT;
+  if (value === undefined) return 0;
+  const parsed = strtoul(value);
+  // strtoul leaves `end` at the start when there are no digits: "" passes (0), "abc" does not.
+  const rest = parsed.digits ? parsed.rest : value;
+  if (rest !== "" || parsed.value > 2n ** 32n - 1n) return undefined;
+  return Number(parsed.value);
+}
+
+/**
+ * MEMKIND_HEAP_MANAGER: "TBB" selects Intel TBB's scalable allocator upstream; this
+ * implementation has only its own jemalloc-style heap. Returns the warning to print, if any.
+ */
+export function heapManagerWarning(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.MEMKIND_HEAP_MANAGER !== "TBB") return undefined;
+  return "MEMKIND_HEAP_MANAGER=TBB: the TBB heap manager is not available in memkind for TypeScript; using its jemalloc-style heap";
+}
