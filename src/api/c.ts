@@ -65,6 +65,7 @@ export {
   memkind_set_bg_threads,
   memkind_update_cached_stats,
 } from "./stats.js";
+export * from "./stats-print.js";
 
 /** A pointer: the address as a number; 0 is NULL. */
 export type Ptr = number;

@@ -598,6 +598,68 @@ export class Arena {
   // ── statistics ──────────────────────────────────────────────────────────────────────
 
   /**
+   * Per size class: slabs and live regions of the small classes, live runs of the large ones
+   * (classes with nothing are left out). Cost O(extents): for statistics printing.
+   */
+  classStats(): {
+    cls: number;
+    size: number;
+    slabs: number;
+    regions: number;
+    live: number;
+    cached: number;
+    large: number;
+  }[] {
+    const e = this.extents;
+    const rows = new Map<
+      number,
+      {
+        cls: number;
+        size: number;
+        slabs: number;
+        regions: number;
+        live: number;
+        cached: number;
+        large: number;
+      }
+    >();
+    const row = (cls: number) => {
+      let r = rows.get(cls);
+      if (!r) {
+        r = {
+          cls,
+          size: CLASS_SIZES[cls] as number,
+          slabs: 0,
+          regions: 0,
+          live: 0,
+          cached: 0,
+          large: 0,
+        };
+        rows.set(cls, r);
+      }
+      return r;
+    };
+    for (const id of e.ids()) {
+      if (e.arena[id] !== this.id) continue;
+      const cls = e.cls[id] as number;
+      if (e.state[id] === SLAB) {
+        const r = row(cls);
+        r.slabs++;
+        r.regions += SLAB_REGIONS[cls] as number;
+        const base = id * 2 * BITMAP_WORDS + BITMAP_WORDS;
+        for (let word = 0; word < BITMAP_WORDS; word++)
+          r.live += popcount(e.bitmaps[base + word] as number);
+      } else if (e.state[id] === LARGE) {
+        row(cls).large++;
+      }
+    }
+    for (let cls = 0; cls < TCACHE_CLASSES; cls++) {
+      if ((this.cacheCount[cls] as number) > 0) row(cls).cached = this.cacheCount[cls] as number;
+    }
+    return [...rows.values()].sort((a, b) => a.cls - b.cls);
+  }
+
+  /**
    * Usable bytes of live allocations: large runs as counted, small regions by counting live
    * bits. Cost O(extents of the heap): for statistics, not for hot paths.
    */
