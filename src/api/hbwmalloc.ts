@@ -154,11 +154,20 @@ export function hbw_verify_memory_region(addr: Ptr, size: number, flags: number)
   let status: Int32Array;
   try {
     if (flags & HBW_TOUCH_PAGES) {
-      // Touching an unmapped page would kill the process: check first (-EFAULT: not mapped).
-      if (os.movePages(pages).some((node) => node === -EFAULT)) return -1;
+      // Touching an unmapped page would kill the process: get_mempolicy(MPOL_F_ADDR) fails
+      // with EFAULT for those (move_pages cannot tell: kernel 6.1 says -EFAULT for untouched
+      // pages too).
       for (const at of pages) {
-        const byte = os.view(at, 1);
-        byte[0] = byte[0] as number; // read and write the same byte: fault the page in
+        try {
+          os.getMempolicy(at);
+        } catch {
+          return -1;
+        }
+      }
+      for (const at of pages) {
+        // Read and write the same byte, as upstream does with a volatile access; an atomic
+        // add of 0 is a write the JIT cannot drop, so the page is really faulted in.
+        Atomics.add(os.view(at, 1), 0, 0);
       }
     }
     status = os.movePages(pages);
