@@ -18,7 +18,7 @@ import {
   MEMKIND_HBW_PREFERRED_HUGETLB,
   MEMKIND_HUGETLB,
 } from "../kinds/static-kinds.js";
-import { defaultPlatform, machineTopology } from "../platform/index.js";
+import { defaultPlatform, machineIsXeonPhi, machineTopology } from "../platform/index.js";
 import {
   memkind_calloc,
   memkind_free,
@@ -146,7 +146,7 @@ export function hbw_verify_memory_region(addr: Ptr, size: number, flags: number)
   }
   const os = defaultPlatform();
   const page = os.pageSize;
-  const choice = hbwNodes(machineTopology(), process.env, "ALL");
+  const choice = hbwNodes(machineTopology(), process.env, "ALL", machineIsXeonPhi());
   const allowed = choice.ok ? (choice.byInitiator.get(os.getcpu().node) ?? []) : [];
   const first = Math.floor(addr / page) * page;
   const pages: number[] = [];

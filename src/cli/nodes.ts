@@ -4,7 +4,7 @@
  */
 import { stderr, stdout } from "node:process";
 import { daxKmemNodes, hbwNodes, initiators } from "../kinds/nodes.js";
-import { defaultPlatform, machineTopology } from "../platform/index.js";
+import { defaultPlatform, machineIsXeonPhi, machineTopology } from "../platform/index.js";
 
 const HBW_USAGE = `Usage: memkind hbw-nodes [-h|--help]
 Prints a comma-separated list of the high-bandwidth NUMA nodes: the union, over the nodes
@@ -25,7 +25,7 @@ export function hbwNodesCommand(args: readonly string[]): number {
     return 2;
   }
   const topology = machineTopology();
-  const choice = hbwNodes(topology, process.env, "ALL");
+  const choice = hbwNodes(topology, process.env, "ALL", machineIsXeonPhi());
   if (!choice.ok) {
     stderr.write(`memkind hbw-nodes: ${choice.message}\n`);
     return 1;

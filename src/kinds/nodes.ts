@@ -119,12 +119,33 @@ export const DEFAULT_HBW_THRESHOLD = 204800;
 const UINT_MAX = 2n ** 32n - 1n;
 
 /**
- * HBW nodes (section 3.1). MEMKIND_HBW_NODES, when set, names them (closest by distance);
- * otherwise each initiator's HBW nodes are the targets whose HMAT bandwidth from it is at
- * least MEMKIND_HBW_THRESHOLD, and an initiator without any makes HBW unavailable. (The
- * legacy rule for Xeon Phi CPUs, CPU-less nodes are HBW, applies to those CPUs only.)
+ * Upstream's legacy rule for Xeon Phi (Knights Landing / Mill) CPUs: the CPU-less nodes are
+ * the MCDRAM, valid only with 2, 4 or 8 nodes of which exactly half have no CPUs.
  */
-export function hbwNodes(topology: Topology, env: NodeJS.ProcessEnv, variant: Variant): NodeChoice {
+function xeonPhiHbwNodes(topology: Topology, variant: Variant): NodeChoice {
+  const count = topology.nodes.length;
+  const cpuless = topology.nodes.filter((node) => node.cpus.length === 0).map((node) => node.id);
+  if (![2, 4, 8].includes(count) || cpuless.length * 2 !== count) {
+    return failure(
+      MEMKIND_ERROR_UNAVAILABLE,
+      "High Bandwidth Memory is not supported by this NUMA configuration.",
+    );
+  }
+  return closestNodes(topology, cpuless, variant);
+}
+
+/**
+ * HBW nodes (section 3.1). MEMKIND_HBW_NODES, when set, names them (closest by distance); on
+ * a Xeon Phi CPU the CPU-less nodes are (the legacy rule); otherwise each initiator's HBW
+ * nodes are the targets whose HMAT bandwidth from it is at least MEMKIND_HBW_THRESHOLD, and
+ * an initiator without any makes HBW unavailable.
+ */
+export function hbwNodes(
+  topology: Topology,
+  env: NodeJS.ProcessEnv,
+  variant: Variant,
+  xeonPhi = false,
+): NodeChoice {
   const listed = env.MEMKIND_HBW_NODES;
   if (listed !== undefined) {
     const nodes = parseNodeString(listed, topology);
@@ -135,6 +156,7 @@ export function hbwNodes(topology: Topology, env: NodeJS.ProcessEnv, variant: Va
       );
     return closestNodes(topology, nodes, variant);
   }
+  if (xeonPhi) return xeonPhiHbwNodes(topology, variant);
   let threshold = DEFAULT_HBW_THRESHOLD;
   const text = env.MEMKIND_HBW_THRESHOLD;
   if (text !== undefined) {

@@ -16,6 +16,7 @@ import {
   MPOL_INTERLEAVE,
   MPOL_NAMES,
   MPOL_PREFERRED,
+  machineIsXeonPhi,
   machineTopology,
   PlatformError,
   type Topology,
@@ -58,7 +59,9 @@ function detect(key: string, run: () => NodeChoice): NodeChoice {
 }
 
 const hbw = (variant: Variant) => () =>
-  detect(`hbw ${variant}`, () => hbwNodes(liveTopology(), process.env, variant));
+  detect(`hbw ${variant}`, () =>
+    hbwNodes(liveTopology(), process.env, variant, machineIsXeonPhi()),
+  );
 const daxKmem = (variant: Variant) => () =>
   detect(`dax ${variant}`, () => daxKmemNodes(liveTopology(), process.env, variant));
 const capacity = (variant: "MULTIPLE" | "SINGLE") => () =>

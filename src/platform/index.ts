@@ -3,6 +3,7 @@
  * sysfs). Everything above imports from here.
  */
 export * from "./constants.js";
+export { isXeonPhi, machineIsXeonPhi } from "./cpu.js";
 export { defaultPlatform, machineTopology } from "./default.js";
 export { errnoName, errnoValue, hex, PlatformError } from "./errors.js";
 export { LinuxPlatform } from "./linux.js";

@@ -20,7 +20,7 @@ import {
   type NodeChoice,
   parseNodeString,
 } from "../../src/kinds/nodes.js";
-import { readTopology, type Topology } from "../../src/platform/index.js";
+import { isXeonPhi, readTopology, type Topology } from "../../src/platform/index.js";
 import { fixtureRoot } from "../helpers/paths.js";
 
 const topology = (name: string) => readTopology(fixtureRoot(name));
@@ -113,6 +113,32 @@ describe("HBW nodes", () => {
     // "" reads as 0, as strtoull reads it: every readable target qualifies.
     assert.deepEqual(chosen(hbwNodes(hbw, { MEMKIND_HBW_THRESHOLD: "" }, "ALL")), { 0: [0, 1] });
     assert.deepEqual(chosen(hbwNodes(hbw, { MEMKIND_HBW_THRESHOLD: "" }, "MULTIPLE")), { 0: [0] });
+  });
+});
+
+describe("HBW nodes on a Xeon Phi (the legacy rule)", () => {
+  it("are the CPU-less nodes when half of 2, 4 or 8 nodes have no CPUs", () => {
+    assert.deepEqual(chosen(hbwNodes(hbw, {}, "MULTIPLE", true)), { 0: [1] });
+    assert.deepEqual(chosen(hbwNodes(snc2, {}, "MULTIPLE", true)), { 0: [2], 1: [3] });
+    assert.deepEqual(chosen(hbwNodes(snc2, {}, "ALL", true)), { 0: [2, 3], 1: [2, 3] });
+  });
+
+  it("are unavailable on other layouts", () => {
+    for (const t of [twoSocket, host]) {
+      const result = hbwNodes(t, {}, "MULTIPLE", true);
+      assert.equal(chosen(result), MEMKIND_ERROR_UNAVAILABLE);
+      assert.ok(!result.ok && /not supported by this NUMA configuration/.test(result.message));
+    }
+  });
+
+  it("recognises Knights Landing and Knights Mill from /proc/cpuinfo", () => {
+    const cpuinfo = (vendor: string, family: number, model: number) =>
+      `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel\t\t: ${model}\n`;
+    assert.equal(isXeonPhi(cpuinfo("GenuineIntel", 6, 87)), true);
+    assert.equal(isXeonPhi(cpuinfo("GenuineIntel", 6, 133)), true);
+    assert.equal(isXeonPhi(cpuinfo("GenuineIntel", 6, 85)), false);
+    assert.equal(isXeonPhi(cpuinfo("AuthenticAMD", 6, 87)), false);
+    assert.equal(isXeonPhi(""), false);
   });
 });
 

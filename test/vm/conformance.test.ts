@@ -1,6 +1,6 @@
 /**
- * In the NUMA VM: the conformance suite against the kinds whose memory only this topology
- * has (HBW, DAX KMEM and the HMAT-based *_LOCAL kinds), wherever they are available.
+ * In the NUMA VM: the conformance suite against every static kind available in this
+ * topology (the huge-page kinds have their own tests: they need a reserved pool).
  */
 import { currentTopology } from "./topologies.js";
 
@@ -8,17 +8,11 @@ process.env.MEMKIND_HBW_THRESHOLD = "50000";
 
 const { conformanceSuite } = await import("../helpers/conformance.js");
 const mk = await import("../../src/c.js");
+const { STATIC_KINDS } = await import("../../src/kinds/static-kinds.js");
 
 if (currentTopology()) {
-  for (const kind of [
-    mk.MEMKIND_HBW,
-    mk.MEMKIND_HBW_PREFERRED,
-    mk.MEMKIND_HBW_INTERLEAVE,
-    mk.MEMKIND_DAX_KMEM,
-    mk.MEMKIND_DAX_KMEM_PREFERRED,
-    mk.MEMKIND_HIGHEST_BANDWIDTH_LOCAL,
-    mk.MEMKIND_LOWEST_LATENCY_LOCAL,
-  ]) {
+  for (const kind of STATIC_KINDS) {
+    if (kind.name.includes("hugetlb")) continue;
     if (mk.memkind_check_available(kind) === mk.MEMKIND_SUCCESS) conformanceSuite(kind);
   }
 }
