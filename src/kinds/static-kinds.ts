@@ -165,6 +165,9 @@ function definition(spec: StaticKind): KindDefinition {
           : {}),
         ...(hugetlb ? { mapFlags: MAP_HUGETLB | MAP_HUGE_2MB, pageSize: HUGE_PAGE } : {}),
         ...(spec.advice ? { advice: spec.advice } : {}),
+        // Binding never falls back: refuse a chunk its nodes cannot hold (ENOMEM) rather than
+        // let the kernel kill the process when it touches the pages.
+        ...(mode === MPOL_BIND ? { refuseWhenFull: true } : {}),
       }),
     checkAvailable: () => {
       const choice = choose?.();

@@ -291,3 +291,12 @@ export function readTopology(sysfsRoot = "/sys", current?: CpuLocation): Topolog
     ...optional("current", current),
   };
 }
+
+/**
+ * Memory one node can still give, in bytes: MemFree plus its page cache (FilePages), which
+ * the kernel reclaims under pressure. One small sysfs read: cheap enough per chunk mapping.
+ */
+export function nodeMemFree(sysfsRoot: string, node: number): number {
+  const meminfo = new Sysfs(sysfsRoot).meminfo(`${NODE_DIR}/node${node}/meminfo`);
+  return (meminfo.get("MemFree") ?? 0) + (meminfo.get("FilePages") ?? 0);
+}

@@ -7,9 +7,12 @@ import {
   MAP_ANONYMOUS,
   MAP_NORESERVE,
   MAP_PRIVATE,
+  MPOL_BIND,
   MPOL_DEFAULT,
   MPOL_NAMES,
+  nodeMemFree,
   type Platform,
+  PlatformError,
   PROT_READ,
   PROT_WRITE,
 } from "../platform/index.js";
@@ -25,6 +28,14 @@ export interface AnonymousOptions {
   readonly mapFlags?: number;
   /** madvise advice applied to every new chunk (MADV_NOHUGEPAGE for interleave kinds). */
   readonly advice?: readonly number[];
+  /**
+   * For MPOL_BIND kinds: refuse a chunk (ENOMEM) that the bound nodes' free memory and page
+   * cache cannot hold. The kernel would otherwise kill the process when it touches the pages
+   * (binding never falls back). Checked when a chunk is mapped: memory mapped but not yet
+   * touched can still overcommit the nodes, and a node that grows on demand (memory
+   * hotplug, balloons) can be refused a chunk it would have found room for.
+   */
+  readonly refuseWhenFull?: boolean;
   /**
    * Page size of the mapping: 2 MiB for MAP_HUGETLB kinds. Purges round inwards to it (the
    * kernel drops huge pages whole), and huge-page mappings are reserved (no MAP_NORESERVE):
@@ -73,6 +84,7 @@ export class AnonymousProvider implements PageProvider {
           typeof this.options.nodes === "function"
             ? this.options.nodes()
             : (this.options.nodes ?? []);
+        if (this.options.refuseWhenFull && mode === MPOL_BIND) this.checkRoom(nodes, length);
         this.platform.mbind(addr, length, mode, nodes, 0);
       }
       for (const advice of this.options.advice ?? []) this.platform.madvise(addr, length, advice);
@@ -81,6 +93,17 @@ export class AnonymousProvider implements PageProvider {
       throw error;
     }
     return addr;
+  }
+
+  /** ENOMEM unless the nodes' free memory holds `length` bytes (see `refuseWhenFull`). */
+  private checkRoom(nodes: readonly number[], length: number): void {
+    const free = nodes.reduce((sum, node) => sum + nodeMemFree(this.platform.sysfsRoot, node), 0);
+    if (free < length) {
+      throw new PlatformError(
+        `${this.description}: ${length} bytes, ${free} free on {${formatList(nodes)}}`,
+        12,
+      );
+    }
   }
 
   unmap(addr: number, length: number): void {

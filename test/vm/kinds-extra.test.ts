@@ -1,7 +1,8 @@
 /**
  * In the NUMA VM, on the topologies with high-bandwidth nodes: PREFERRED kinds fall back to
- * other nodes when the preferred node is full; hbw_verify_memory_region tells HBW pages from
- * others; the HBW huge-page kind is backed by 2 MiB pages of the HBW node's own pool.
+ * other nodes when the preferred node is full, BIND kinds refuse with ENOMEM instead;
+ * hbw_verify_memory_region tells HBW pages from others; the HBW huge-page kinds are backed by
+ * 2 MiB pages of the HBW node's own pool.
  */
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ process.env.MEMKIND_HBW_THRESHOLD = "50000";
 const expected = currentTopology();
 const mk = await import("../../src/c.js");
 const { defaultPlatform, machineTopology } = await import("../../src/platform/index.js");
+const { heap } = await import("../../src/kinds/heap.js");
 
 /** The HBW node of each CPU node, in each topology that has HBW nodes. */
 const HBW_OF: Record<string, Record<number, number>> = {
@@ -69,6 +71,21 @@ describe(`HBW kinds in the ${expected?.name ?? "(no)"} VM`, { skip }, () => {
     });
   });
 
+  it("BIND kinds refuse what their nodes cannot hold: NULL with ENOMEM, the heap intact", () => {
+    onOneNode((hbwNode) => {
+      const node = machineTopology().nodes.find((n) => n.id === hbwNode);
+      const size = Math.ceil(((node?.memFree ?? 0) + 64 * MiB) / MiB) * MiB;
+      for (const kind of [mk.MEMKIND_HBW, mk.MEMKIND_HBW_ALL]) {
+        assert.equal(mk.memkind_malloc(kind, size), 0, kind.name);
+        assert.equal(mk.errno(), mk.ENOMEM);
+        const small = mk.memkind_malloc(kind, MiB);
+        assert.notEqual(small, 0, "what fits is still served");
+        mk.memkind_free(null, small);
+      }
+      heap.check();
+    });
+  });
+
   it("hbw_verify_memory_region: 0 for HBW pages, -1 for pages elsewhere", () => {
     const set = mk.hbw_set_policy(mk.HBW_POLICY_BIND);
     assert.ok(set === 0, `policy set (${set})`);
@@ -88,39 +105,48 @@ describe(`HBW kinds in the ${expected?.name ?? "(no)"} VM`, { skip }, () => {
     });
   });
 
-  it("HBW_HUGETLB takes 2 MiB pages from the HBW node's pool", () => {
+  it("the HBW huge-page kinds take 2 MiB pages from the HBW node's pool", () => {
     const pools = Object.values(hbwOf).map(
       (node) => `/sys/devices/system/node/node${node}/hugepages/hugepages-2048kB/nr_hugepages`,
     );
     const before = pools.map((pool) => Number(readFileSync(pool, "utf8")));
-    assert.equal(
-      mk.memkind_check_available(mk.MEMKIND_HBW_HUGETLB),
-      mk.MEMKIND_ERROR_HUGETLB,
-      "no pool yet",
-    );
-    for (const pool of pools) writeFileSync(pool, "8\n");
+    const kinds = [
+      mk.MEMKIND_HBW_HUGETLB,
+      mk.MEMKIND_HBW_ALL_HUGETLB,
+      mk.MEMKIND_HBW_PREFERRED_HUGETLB,
+    ];
+    for (const kind of kinds) {
+      assert.equal(
+        mk.memkind_check_available(kind),
+        mk.MEMKIND_ERROR_HUGETLB,
+        `${kind.name}: no pool yet`,
+      );
+    }
+    for (const pool of pools) writeFileSync(pool, "16\n");
     try {
-      onOneNode((hbwNode) => {
-        assert.equal(mk.memkind_check_available(mk.MEMKIND_HBW_HUGETLB), mk.MEMKIND_SUCCESS);
-        const p = mk.memkind_malloc(mk.MEMKIND_HBW_HUGETLB, MiB);
-        assert.notEqual(p, 0);
-        try {
-          mk.view(p, MiB).fill(1);
-          assert.deepEqual([...new Set(os.movePages([p, p + 4096 * 100]))], [hbwNode]);
-          const smaps = readFileSync("/proc/self/smaps", "utf8")
-            .split(/\n(?=[0-9a-f]+-)/)
-            .find((block) => {
-              const [start, end] = (block.split(" ")[0] as string)
-                .split("-")
-                .map((x) => Number.parseInt(x, 16));
-              return p >= (start as number) && p < (end as number);
-            });
-          assert.match(smaps ?? "", /KernelPageSize:\s+2048 kB/);
-        } finally {
-          mk.memkind_free(null, p);
-          mk.memkind_purge(null);
-        }
-      });
+      for (const kind of kinds) {
+        onOneNode((hbwNode) => {
+          assert.equal(mk.memkind_check_available(kind), mk.MEMKIND_SUCCESS);
+          const p = mk.memkind_malloc(kind, MiB);
+          assert.notEqual(p, 0, kind.name);
+          try {
+            mk.view(p, MiB).fill(1);
+            assert.deepEqual([...new Set(os.movePages([p, p + 4096 * 100]))], [hbwNode], kind.name);
+            const smaps = readFileSync("/proc/self/smaps", "utf8")
+              .split(/\n(?=[0-9a-f]+-)/)
+              .find((block) => {
+                const [start, end] = (block.split(" ")[0] as string)
+                  .split("-")
+                  .map((x) => Number.parseInt(x, 16));
+                return p >= (start as number) && p < (end as number);
+              });
+            assert.match(smaps ?? "", /KernelPageSize:\s+2048 kB/, kind.name);
+          } finally {
+            mk.memkind_free(null, p);
+            mk.memkind_purge(null);
+          }
+        });
+      }
     } finally {
       for (const [i, pool] of pools.entries()) writeFileSync(pool, `${before[i]}\n`);
     }
