@@ -136,9 +136,9 @@ function xeonPhiHbwNodes(topology: Topology, variant: Variant): NodeChoice {
 
 /**
  * HBW nodes (section 3.1). MEMKIND_HBW_NODES, when set, names them (closest by distance); on
- * a Xeon Phi CPU the CPU-less nodes are (the legacy rule); otherwise each initiator's HBW
- * nodes are the targets whose HMAT bandwidth from it is at least MEMKIND_HBW_THRESHOLD, and
- * an initiator without any makes HBW unavailable.
+ * a Xeon Phi CPU, or where the kernel shows no HMAT attributes, the CPU-less nodes are (the
+ * legacy rule); otherwise each initiator's HBW nodes are the targets whose HMAT bandwidth from
+ * it is at least MEMKIND_HBW_THRESHOLD, and an initiator without any makes HBW unavailable.
  */
 export function hbwNodes(
   topology: Topology,
@@ -156,7 +156,11 @@ export function hbwNodes(
       );
     return closestNodes(topology, nodes, variant);
   }
-  if (xeonPhi) return xeonPhiHbwNodes(topology, variant);
+  // Xeon Phi, or a kernel without HMAT attributes: the CPU-less nodes are the HBM.
+  const hasHmat = topology.nodes.some(
+    (node) => (node.access1 ?? node.access0)?.readBandwidth !== undefined,
+  );
+  if (xeonPhi || !hasHmat) return xeonPhiHbwNodes(topology, variant);
   let threshold = DEFAULT_HBW_THRESHOLD;
   const text = env.MEMKIND_HBW_THRESHOLD;
   if (text !== undefined) {

@@ -78,12 +78,13 @@ describe("memkind info kinds", () => {
       ],
       [0, "MPOL_BIND", [0]],
     );
-    assert.equal(byName.memkind_hbw.available, -20);
-    assert.match(byName.memkind_hbw.message, /Requested memory type is not available/);
+    // No HMAT and no CPU-less node here: the legacy rule finds no HBM.
+    assert.equal(byName.memkind_hbw.available, -1);
+    assert.match(byName.memkind_hbw.message, /Requested memory kind is not available/);
     assert.equal(byName.memkind_hugetlb.pageSize, 2 ** 21);
     const text = memkind("info").stdout;
     assert.match(text, /^ {2}memkind_regular\s+MPOL_BIND \{0\}$/m);
-    assert.match(text, /^ {2}memkind_hbw\s+unavailable: Requested memory type is not available$/m);
+    assert.match(text, /^ {2}memkind_hbw\s+unavailable: Requested memory kind is not available$/m);
   });
 });
 

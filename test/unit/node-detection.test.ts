@@ -78,12 +78,26 @@ describe("HBW nodes", () => {
     assert.deepEqual(chosen(hbwNodes(snc2, LOW_THRESHOLD, "ALL")), { 0: [2], 1: [3] });
   });
 
-  it("from HMAT: unavailable when an initiator has none (the 200 GB/s default, CXL, a one-node host)", () => {
-    for (const t of [hbw, cxl, twoSocket, host]) {
+  it("from HMAT: unavailable when an initiator has none (the 200 GB/s default, CXL, two sockets)", () => {
+    for (const t of [hbw, cxl, twoSocket]) {
       const result = hbwNodes(t, {}, "MULTIPLE");
       assert.equal(chosen(result), MEMKIND_ERROR_MEMTYPE_NOT_AVAILABLE);
       assert.ok(!result.ok && /No HBW Nodes for init node 0\./.test(result.message));
     }
+  });
+
+  it("without HMAT attributes: the legacy rule (CPU-less nodes), unavailable on a one-node host", () => {
+    const withoutHmat = (t: Topology): Topology => ({
+      ...t,
+      nodes: t.nodes.map(({ access0: _a0, access1: _a1, ...rest }) => rest),
+    });
+    assert.deepEqual(chosen(hbwNodes(withoutHmat(hbw), {}, "MULTIPLE")), { 0: [1] });
+    assert.deepEqual(chosen(hbwNodes(withoutHmat(snc2), {}, "MULTIPLE")), { 0: [2], 1: [3] });
+    assert.equal(chosen(hbwNodes(host, {}, "MULTIPLE")), MEMKIND_ERROR_UNAVAILABLE);
+    assert.equal(
+      chosen(hbwNodes(withoutHmat(twoSocket), {}, "MULTIPLE")),
+      MEMKIND_ERROR_UNAVAILABLE,
+    );
   });
 
   it("MEMKIND_HBW_NODES overrides detection", () => {
