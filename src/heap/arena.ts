@@ -664,17 +664,9 @@ export class Arena {
    * bits. Cost O(extents of the heap): for statistics, not for hot paths.
    */
   get allocated(): number {
-    const e = this.extents;
-    let small = 0;
-    for (const id of e.ids()) {
-      if (e.arena[id] !== this.id || e.state[id] !== SLAB) continue;
-      const base = id * 2 * BITMAP_WORDS + BITMAP_WORDS;
-      let live = 0;
-      for (let word = 0; word < BITMAP_WORDS; word++)
-        live += popcount(e.bitmaps[base + word] as number);
-      small += live * (SIZES[e.cls[id] as number] as number);
-    }
-    return small + this.largeAllocated;
+    return (
+      this.classStats().reduce((sum, row) => sum + row.live * row.size, 0) + this.largeAllocated
+    );
   }
 
   // ── checking ────────────────────────────────────────────────────────────────────────
