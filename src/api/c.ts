@@ -13,6 +13,7 @@ import { EINVAL, ENOMEM, errorMessage, MEMKIND_ERROR_INVALID } from "../kinds/er
 import { heap as workerHeap } from "../kinds/heap.js";
 import { Kind, kindOfArena } from "../kinds/kind.js";
 import { report } from "../kinds/log.js";
+import { destroyKind } from "../kinds/registry.js";
 import { hex } from "../platform/errors.js";
 import { setErrno } from "./errno.js";
 
@@ -31,6 +32,7 @@ if (Fast.SmallMax !== SMALL_MAX || Fast.Ok !== OK)
 const heap = workerHeap;
 
 export * from "../kinds/errors.js";
+export { MEMKIND_MAX_KIND, MEMKIND_NAME_LENGTH } from "../kinds/registry.js";
 export {
   MEMKIND_DAX_KMEM,
   MEMKIND_DAX_KMEM_ALL,
@@ -76,7 +78,6 @@ export interface Out<T> {
   value: T;
 }
 
-export const MEMKIND_MAX_KIND = 512;
 export const MEMKIND_PMEM_MIN_SIZE = 16 * 1024 * 1024;
 export const MEMKIND_STAT_TYPE_RESIDENT = 0;
 export const MEMKIND_STAT_TYPE_ACTIVE = 1;
@@ -105,10 +106,19 @@ function badPointer(call: string, ptr: number, status: PointerStatus): void {
   setErrno(EINVAL);
 }
 
-function badKind(call: string): number {
-  report(`${call}(): kind must be a memkind kind, not NULL or another value`);
+function badKind(call: string, kind?: unknown): number {
+  report(
+    kind instanceof Kind
+      ? `${call}(): kind ${kind.name} has been destroyed`
+      : `${call}(): kind must be a memkind kind, not NULL or another value`,
+  );
   setErrno(EINVAL);
   return 0;
+}
+
+/** A kind that can allocate: a Kind, not destroyed. */
+function isLiveKind(kind: unknown): kind is Kind {
+  return kind instanceof Kind && !kind.destroyed;
 }
 
 /** A size C could pass: a non-negative integer. */
@@ -139,7 +149,7 @@ function allocate(kind: Kind, bytes: number, zeroed: boolean): Ptr {
  * Hot path (memkind_malloc): a small size and an initialised kind go straight to the cache.
  */
 function mallocSlow(kind: Kind, size: number): Ptr {
-  if (!(kind instanceof Kind)) return badKind("memkind_malloc");
+  if (!isLiveKind(kind)) return badKind("memkind_malloc", kind);
   if (!isSize(size)) {
     report(`memkind_malloc(): size ${size} is not a non-negative integer`);
     setErrno(EINVAL);
@@ -173,7 +183,7 @@ export function memkind_free(_kind: memkind_t | null, ptr: Ptr): void {
  * (upstream wraps it on arena kinds: decided quirk 5).
  */
 export function memkind_calloc(kind: memkind_t, num: number, size: number): Ptr {
-  if (!(kind instanceof Kind)) return badKind("memkind_calloc");
+  if (!isLiveKind(kind)) return badKind("memkind_calloc", kind);
   if (!isSize(num) || !isSize(size)) {
     report(`memkind_calloc(): num ${num} and size ${size} must be non-negative integers`);
     setErrno(EINVAL);
@@ -201,8 +211,8 @@ export function memkind_posix_memalign(
   alignment: number,
   size: number,
 ): number {
-  if (!(kind instanceof Kind)) {
-    report("memkind_posix_memalign(): kind must be a memkind kind, not NULL or another value");
+  if (!isLiveKind(kind)) {
+    badKind("memkind_posix_memalign", kind);
     return EINVAL;
   }
   if (kind.isDefault && size === 0) {
@@ -244,6 +254,8 @@ export function memkind_realloc(kind: memkind_t | null, ptr: Ptr, size: number):
       return 0;
     }
     kind = kindOfArena[(heap.arenaOf(ptr) as { id: number }).id] as Kind;
+  } else if (!isLiveKind(kind)) {
+    return badKind("memkind_realloc", kind);
   }
   if (ptr === 0 || ptr === null || ptr === undefined)
     return size === 0 ? 0 : memkind_malloc(kind, size);
@@ -303,6 +315,15 @@ export function memkind_set_allow_zero_allocs(kind: memkind_t, allow: boolean): 
     return;
   }
   kind.allowZeroAllocs = allow === true;
+}
+
+/**
+ * memkind_destroy_kind: releases a PMEM, fixed or user-defined kind and everything it holds.
+ * Its pointers become foreign (free reports them, memkind_detect_kind gives NULL); its name
+ * and registry slot can be reused. Static kinds and destroyed kinds: MEMKIND_ERROR_INVALID.
+ */
+export function memkind_destroy_kind(kind: memkind_t): number {
+  return destroyKind(kind);
 }
 
 /** memkind_check_available: MEMKIND_SUCCESS or why the kind cannot be used. */

@@ -11,7 +11,14 @@ import type { Arena } from "../heap/arena.js";
 import { MAX_REQUEST } from "../heap/size-classes.js";
 import type { PageProvider } from "../providers/provider.js";
 import { arenasPerKind, DEFAULT_DECAY_MS, hogMemory } from "./env.js";
-import { EINVAL, ENOMEM, MEMKIND_ERROR_ENVIRON, MEMKIND_SUCCESS, MemkindError } from "./errors.js";
+import {
+  EINVAL,
+  ENOMEM,
+  MEMKIND_ERROR_ENVIRON,
+  MEMKIND_ERROR_INVALID,
+  MEMKIND_SUCCESS,
+  MemkindError,
+} from "./errors.js";
 import { heap } from "./heap.js";
 import { logInfo } from "./log.js";
 
@@ -36,6 +43,11 @@ export interface KindDefinition {
   readonly capacity?: () => number;
   /** Policy, nodes for the calling CPU (null: unavailable) and page size, for `memkind info`. */
   readonly describe?: () => KindDescription;
+  /**
+   * Releases what the kind owns beyond its arena (a file descriptor, ...) when it is
+   * destroyed, after the arena's chunks are gone; MEMKIND_SUCCESS or an error code.
+   */
+  readonly finalize?: () => number;
 }
 
 /** splitmix64 of a thread id, as upstream hashes pthread_self() to pick an arena. */
@@ -79,6 +91,8 @@ export class Kind {
   arenaIndex = 0;
   arenaCount = 0;
   readonly isDefault: boolean;
+  /** Set by memkind_destroy_kind: the kind can no longer allocate. */
+  destroyed = false;
 
   constructor(
     readonly partition: number,
@@ -111,6 +125,8 @@ export class Kind {
    */
   init(): Arena {
     if (this.arena) return this.arena;
+    if (this.destroyed)
+      throw new MemkindError(`kind ${this.name} has been destroyed`, MEMKIND_ERROR_INVALID);
     logInfo(`Initializing kind ${this.name}.`);
     const count = this.isDefault ? 256 : arenasPerKind();
     if (count === undefined) {
@@ -136,7 +152,7 @@ export class Kind {
    * a positive integer: the hot path, without exceptions (memkind_malloc without errno).
    */
   malloc(size: number): number {
-    if (!Number.isInteger(size) || size <= 0 || size > MAX_REQUEST) return 0;
+    if (!Number.isInteger(size) || size <= 0 || size > MAX_REQUEST || this.destroyed) return 0;
     return heap.malloc(this.arena ?? this.init(), size);
   }
 
@@ -170,6 +186,17 @@ export class Kind {
     if (ptr === 0)
       throw new MemkindError(`${this.name}.${call}(): out of memory for ${bytes} bytes`, ENOMEM);
     return ptr;
+  }
+
+  /**
+   * The end of a destroyed kind, after its arena was released (registry.destroyKind):
+   * releases the kind's own resources and stops it from allocating again.
+   */
+  finalize(): number {
+    this.destroyed = true;
+    this.arena = undefined;
+    this.arenaId = -1;
+    return this.definition.finalize?.() ?? MEMKIND_SUCCESS;
   }
 
   toString(): string {
