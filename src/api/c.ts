@@ -8,7 +8,7 @@
  * stderr, errno EINVAL, and no change to the heap.
  */
 import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/heap.js";
-import { MAX_REQUEST, SMALL_MAX, sizeClass } from "../heap/size-classes.js";
+import { LOOKUP_MAX_SIZE, MAX_REQUEST } from "../heap/size-classes.js";
 import { EINVAL, ENOMEM, errorMessage, MEMKIND_ERROR_INVALID } from "../kinds/errors.js";
 import { heap as workerHeap } from "../kinds/heap.js";
 import { Kind, kindOfArena } from "../kinds/kind.js";
@@ -21,11 +21,11 @@ import { setErrno } from "./errno.js";
  * Literals for the malloc / free fast paths (tsc inlines a const enum; V8 folds literals but
  * loads every module-level binding per use). Checked against their home modules below.
  */
-enum Fast {
-  SmallMax = 14336, // size-classes.ts SMALL_MAX
+const enum Fast {
+  CachedMax = 4096, // size-classes.ts LOOKUP_MAX_SIZE: the sizes Heap.mallocSmall takes
   Ok = 0, // heap.ts OK
 }
-if (Fast.SmallMax !== SMALL_MAX || Fast.Ok !== OK)
+if (Fast.CachedMax !== LOOKUP_MAX_SIZE || Fast.Ok !== OK)
   throw new Error("api/c.ts: fast-path constants drifted");
 
 /** The worker's heap in a module-local binding: an imported one costs a check on every call. */
@@ -158,16 +158,23 @@ function mallocSlow(kind: Kind, size: number): Ptr {
   return allocate(kind, size, false);
 }
 
-/** memkind_malloc: `size` bytes of `kind`, or 0 with errno ENOMEM. malloc(0) is NULL unless allowed. */
+/**
+ * memkind_malloc: `size` bytes of `kind`, or 0 with errno ENOMEM. malloc(0) is NULL unless
+ * allowed. Hot path: an initialised kind and an integer size of 1..4096 bytes go straight to
+ * the thread cache; everything else (first use, larger or invalid sizes) to mallocSlow.
+ */
 export function memkind_malloc(kind: memkind_t, size: number): Ptr {
   const arenaId = kind instanceof Kind ? kind.arenaId : -1;
-  if (arenaId >= 0 && size > 0 && size <= Fast.SmallMax && (size | 0) === size) {
-    const ptr = heap.mallocSmall(arenaId, sizeClass(size));
-    if (ptr !== 0) return ptr;
-    setErrno(ENOMEM);
-    return 0;
+  if (arenaId >= 0 && size > 0 && size <= Fast.CachedMax && (size | 0) === size) {
+    const ptr = heap.mallocSmall(arenaId, size);
+    return ptr !== 0 ? ptr : outOfMemory();
   }
   return mallocSlow(kind, size);
+}
+
+function outOfMemory(): Ptr {
+  setErrno(ENOMEM);
+  return 0;
 }
 
 /** memkind_free: frees `ptr` (NULL: nothing). The kind may be NULL: it is found from the pointer. */

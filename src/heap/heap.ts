@@ -23,9 +23,12 @@ import { BITMAP_WORDS, ExtentTable, LARGE, SLAB } from "./extents.js";
 import { ADDRESS_LIMIT, PAGES_PER_SLOT, PageMap, SLOT_SIZE } from "./page-map.js";
 import {
   alignedUsableSize,
+  CLASS_LOOKUP,
   CLASS_SIZES,
   classSize,
+  LOOKUP_MAX_SIZE,
   PAGE,
+  SMALL_CLASSES,
   SMALL_MAX,
   sizeClass,
 } from "./size-classes.js";
@@ -36,7 +39,7 @@ import {
  * on every use, which measurably slows malloc/free. Each member equals the constant named
  * beside it in its home module; `checkHotConstants` below fails loudly if one drifts.
  */
-enum Hot {
+const enum Hot {
   Slab = 3, // extents.ts SLAB
   Large = 4, // extents.ts LARGE
   Page = 4096, // size-classes.ts PAGE
@@ -52,6 +55,8 @@ enum Hot {
   PagesPerSlot = 1024, // page-map.ts PAGES_PER_SLOT
   LeafBits = 12, // page-map.ts LEAF_BITS
   LeafMask = 4095,
+  LookupMax = 4096, // size-classes.ts LOOKUP_MAX_SIZE: the cached sizes, all in the lookup table
+  SmallClasses = 36, // size-classes.ts SMALL_CLASSES
 }
 
 /** The pointer statuses (OK, NOT_OWNED, INTERIOR, NOT_LIVE below) as literals. */
@@ -78,6 +83,9 @@ function checkHotConstants(): void {
     [Hot.PerSlot, 1 / SLOT_SIZE, "1 / SLOT_SIZE"],
     [Hot.PagesPerSlot, PAGES_PER_SLOT, "PAGES_PER_SLOT"],
     [Hot.LeafMask, 2 ** Hot.LeafBits - 1, "LEAF_MASK"],
+    [Hot.LookupMax, LOOKUP_MAX_SIZE, "LOOKUP_MAX_SIZE"],
+    [Hot.SmallClasses, SMALL_CLASSES, "SMALL_CLASSES"],
+    [sizeClass(Hot.LookupMax), TCACHE_CLASSES - 1, "the class of LOOKUP_MAX_SIZE"],
     [Status.Ok, OK, "OK"],
     [Status.NotOwned, NOT_OWNED, "NOT_OWNED"],
     [Status.Interior, INTERIOR, "INTERIOR"],
@@ -94,7 +102,7 @@ function checkHotConstants(): void {
  */
 export function extentAt(roots: readonly Int32Array[], entries: Int32Array, ptr: number): number {
   if (!(ptr >= 0 && ptr < Hot.AddressLimit)) return -1;
-  const slot = Math.floor(ptr * Hot.PerSlot);
+  const slot = (ptr * Hot.PerSlot) | 0; // < 2^27: truncation is the floor
   const row = ((roots[slot >>> Hot.LeafBits] as Int32Array)[slot & Hot.LeafMask] as number) - 1;
   if (row < 0) return -1;
   // The offset inside a 4 MiB slot is below 2^22: integer arithmetic on it is exact.
@@ -150,6 +158,11 @@ export class Heap {
   private readonly cls: Int16Array;
   private readonly owner: Int32Array;
   private readonly bitmaps: Int32Array;
+  /** Class of each request up to 4096 bytes, at 8-byte steps (size-classes.ts CLASS_LOOKUP). */
+  private readonly classOf: Readonly<Uint8Array>;
+  /** Size of each small class and its inverse (region index by multiplication). */
+  private readonly sizes: Float64Array;
+  private readonly inverseSizes: Float64Array;
   /**
    * The thread caches of all arenas, indexed by stack = arena id * TCACHE_CLASSES + class:
    *   cacheCount[stack]                       regions cached on the stack
@@ -173,6 +186,9 @@ export class Heap {
     this.cls = this.extents.cls;
     this.owner = this.extents.arena;
     this.bitmaps = this.extents.bitmaps;
+    this.classOf = CLASS_LOOKUP;
+    this.sizes = SIZES;
+    this.inverseSizes = INVERSE_SIZES;
     this.cacheCount = new Int32Array(this.maxArenas * TCACHE_CLASSES);
     this.cachePtr = new Float64Array(this.maxArenas * TCACHE_CLASSES * TCACHE_SLOTS);
     this.cacheRef = new Int32Array(this.maxArenas * TCACHE_CLASSES * TCACHE_SLOTS);
@@ -217,20 +233,31 @@ export class Heap {
   // ── allocation ──────────────────────────────────────────────────────────────────────
 
   /**
-   * A region of small class `cls` from arena `arenaId`. Hot path, a thread-cache hit: pop a
-   * pointer and its region reference, set the region's live bit. Anything else: the arena.
+   * A request of `size` bytes, an integer 1..4096 (checked by the caller), from arena
+   * `arenaId`; 0 if no memory can be had. Hot path, a thread-cache hit: the class from the
+   * lookup table, pop a pointer and its region reference, set the region's live bit. A miss
+   * goes to the arena out of line. Its bytecode is kept small so that V8 inlines it (with
+   * memkind_malloc) into the caller: an inlined call returns the pointer unboxed.
    */
-  mallocSmall(arenaId: number, cls: number): number {
+  mallocSmall(arenaId: number, size: number): number {
+    const cls = this.classOf[(size + 7) >> 3] as number;
     const stack = arenaId * Hot.TcacheClasses + cls;
     const n = (this.cacheCount[stack] as number) - 1;
-    if (n < 0 || cls >= Hot.TcacheClasses) return (this.arenas[arenaId] as Arena).allocSmall(cls);
+    if (n < 0) return this.mallocMiss(arenaId, cls);
     this.cacheCount[stack] = n;
     const top = stack * Hot.TcacheSlots + n;
     const ref = this.cacheRef[top] as number;
-    const region = ref & Hot.RegionMask;
-    const live = (ref >>> Hot.RefShift) * 2 * Hot.BitmapWords + Hot.BitmapWords + (region >> 5);
-    this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << (region & 31));
+    const live =
+      (ref >>> Hot.RefShift) * 2 * Hot.BitmapWords +
+      Hot.BitmapWords +
+      ((ref & Hot.RegionMask) >> 5);
+    // ref & 31 is the region's bit: the region is ref's low bits.
+    this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << (ref & 31));
     return this.cachePtr[top] as number;
+  }
+
+  private mallocMiss(arenaId: number, cls: number): number {
+    return (this.arenas[arenaId] as Arena).allocSmall(cls);
   }
 
   /** `size` bytes (1 <= size <= MAX_REQUEST, checked by the caller) from `arena`; 0 if none. */
@@ -261,45 +288,56 @@ export class Heap {
 
   /**
    * Frees `ptr`; returns OK or why it is not a live allocation (the heap is then unchanged).
-   * Hot path (a small block into the thread cache), all in this function so that it inlines
-   * into callers: the page-map lookup, a range check against stale entries, the region by
-   * multiplication, the live bit, and a push on the arena's cache stack.
+   * Hot path (a small block into the thread cache), written so that its bytecode stays small
+   * enough for V8 to inline it with memkind_free into the caller (a call that is not inlined
+   * boxes the pointer into a heap number): the page-map lookup, a range check against stale
+   * entries, the region by multiplication, the live bit, and a push on the arena's cache
+   * stack. Large runs, classes above 4 KiB and full caches go out of line.
    */
   free(ptr: number): PointerStatus {
     const id = extentAt(this.roots, this.entries, ptr);
     if (id < 0) return Status.NotOwned as PointerStatus;
     const offset = ptr - (this.addr[id] as number);
-    if (offset < 0 || offset >= (this.pages[id] as number) * Hot.Page)
-      return Status.NotLive as PointerStatus; // a stale entry
-    if (this.state[id] !== Hot.Slab) return this.freeRun(id, offset);
+    // Only slabs have a small class (checked by `check`), so this also tells a slab.
     const cls = this.cls[id] as number;
-    const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
-    if (region * (SIZES[cls] as number) !== offset) return Status.Interior as PointerStatus;
+    if (
+      !(cls >= 0 && cls < Hot.SmallClasses && offset >= 0) ||
+      offset >= (this.pages[id] as number) * Hot.Page
+    )
+      return this.freeRun(id, offset);
+    // The product is within 2^-30 of the region index for a region start: adding 0.5 and
+    // truncating rounds it; the exact product check then rejects interior pointers.
+    const region = (offset * (this.inverseSizes[cls] as number) + 0.5) | 0;
+    if (region * (this.sizes[cls] as number) !== offset) return Status.Interior as PointerStatus;
     const live = id * 2 * Hot.BitmapWords + Hot.BitmapWords + (region >> 5);
     const bits = this.bitmaps[live] as number;
     const mask = 1 << (region & 31);
     if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
     this.bitmaps[live] = bits & ~mask;
-    const arenaId = this.owner[id] as number;
-    const stack = arenaId * Hot.TcacheClasses + cls;
+    const stack = (this.owner[id] as number) * Hot.TcacheClasses + cls;
     const n = this.cacheCount[stack] as number;
-    if (cls < Hot.TcacheClasses && n < Hot.TcacheSlots) {
-      const top = stack * Hot.TcacheSlots + n;
-      this.cachePtr[top] = ptr;
-      this.cacheRef[top] = (id << Hot.RefShift) | region;
-      this.cacheCount[stack] = n + 1;
-      return Status.Ok as PointerStatus;
-    }
-    // A full cache flushes half; classes above 4 KiB skip the cache.
-    (this.arenas[arenaId] as Arena).freeSmall(id, region, cls, ptr);
+    if (n === Hot.TcacheSlots || cls >= Hot.TcacheClasses) return this.freeMiss(id, region, ptr);
+    const top = stack * Hot.TcacheSlots + n;
+    this.cachePtr[top] = ptr;
+    this.cacheRef[top] = (id << Hot.RefShift) | region;
+    this.cacheCount[stack] = n + 1;
     return Status.Ok as PointerStatus;
   }
 
-  /** The free path of large runs (and of stale or free extents). */
+  /** A small region (live bit cleared) past a full cache or above 4 KiB: the arena's path. */
+  private freeMiss(id: number, region: number, ptr: number): PointerStatus {
+    const cls = this.cls[id] as number;
+    (this.arenas[this.owner[id] as number] as Arena).freeSmall(id, region, cls, ptr);
+    return Status.Ok as PointerStatus;
+  }
+
+  /** The free path of large runs, of stale entries and of free extents. */
   private freeRun(id: number, offset: number): PointerStatus {
-    if (this.extents.state[id] !== Hot.Large) return Status.NotLive as PointerStatus;
+    if (!(offset >= 0 && offset < (this.pages[id] as number) * Hot.Page))
+      return Status.NotLive as PointerStatus; // a stale entry
+    if (this.state[id] !== Hot.Large) return Status.NotLive as PointerStatus;
     if (offset !== 0) return Status.Interior as PointerStatus;
-    (this.arenas[this.extents.arena[id] as number] as Arena).freeLarge(id);
+    (this.arenas[this.owner[id] as number] as Arena).freeLarge(id);
     return Status.Ok as PointerStatus;
   }
 
@@ -451,6 +489,12 @@ export class Heap {
   /** Verifies every arena's invariants and that each extent belongs to a live arena. */
   check(): void {
     for (const id of this.extents.ids()) {
+      const slab = this.extents.state[id] === SLAB;
+      const cls = this.extents.cls[id] as number;
+      if (slab !== (cls >= 0 && cls < SMALL_CLASSES)) {
+        // free() tells a slab by its class alone
+        throw new HeapCorruption(`extent ${id}: class ${cls} does not match its state`);
+      }
       if (!this.arenas[this.extents.arena[id] as number]) {
         throw new HeapCorruption(
           `extent ${id} belongs to destroyed arena ${this.extents.arena[id]}`,

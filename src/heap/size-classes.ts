@@ -41,10 +41,12 @@ export function classSize(index: number): number {
  * Cost: one typed-array read on the fast path.
  */
 /** A const enum: tsc writes it as a literal, which the JIT folds on the hot path. */
-enum Lookup {
+const enum Lookup {
   Max = 4096,
 }
 const LOOKUP_MAX = Lookup.Max;
+/** Requests up to this many bytes have their class in CLASS_LOOKUP. */
+export const LOOKUP_MAX_SIZE: number = LOOKUP_MAX;
 const LOOKUP = (() => {
   const table = new Uint8Array(LOOKUP_MAX / 8 + 1);
   let index = 0;
@@ -54,6 +56,8 @@ const LOOKUP = (() => {
   }
   return table;
 })();
+/** The lookup table itself (read-only by contract), for hot paths that index it directly. */
+export const CLASS_LOOKUP: Readonly<Uint8Array> = LOOKUP;
 
 /**
  * The class index for a request of `size` bytes (1 <= size <= MAX_REQUEST). Requests up to
