@@ -55,6 +55,7 @@ const enum Hot {
   PagesPerSlot = 1024, // page-map.ts PAGES_PER_SLOT
   LeafBits = 12, // page-map.ts LEAF_BITS
   LeafMask = 4095,
+  // biome-ignore lint/suspicious/noDuplicateEnumValues: equal to Page by coincidence, not meaning
   LookupMax = 4096, // size-classes.ts LOOKUP_MAX_SIZE: the cached sizes, all in the lookup table
   SmallClasses = 36, // size-classes.ts SMALL_CLASSES
 }
