@@ -378,7 +378,8 @@ export class Arena {
       const state = next < 0 ? -1 : (e.state[next] as number);
       if (
         (state !== FREE_DIRTY && state !== FREE_CLEAN) ||
-        pages + (e.pages[next] as number) < wanted
+        pages + (e.pages[next] as number) < wanted ||
+        !this.commit(end, wanted - pages)
       )
         return false;
       (state === FREE_DIRTY ? this.dirty : this.clean).remove(next);
@@ -421,7 +422,10 @@ export class Arena {
       if (id >= 0) {
         index.remove(id);
         this.lastRunZeroed = index === this.clean && this.provider.zeroed;
-        return this.carve(id, pages, alignment);
+        const run = this.carve(id, pages, alignment);
+        if (this.commit(this.extents.addr[run] as number, pages)) return run;
+        index.insert(this.coalesce(run)); // not backed: the run goes back whole
+        return -1;
       }
     }
     const length = Math.ceil((pages * PAGE) / SLOT_SIZE) * SLOT_SIZE;
@@ -436,11 +440,27 @@ export class Arena {
       this.lastError = error;
       return -1;
     }
+    if (!this.commit(addr, pages)) {
+      this.provider.unmap(addr, length);
+      return -1;
+    }
     const chunk = this.chunks.add(addr, length, this.id, this.provider);
     this.mapped += length;
     this.lastRunZeroed = this.provider.zeroed;
     const id = this.extents.create(addr, length / PAGE, FREE_CLEAN, this.id, chunk);
     return this.carve(id, pages, alignment);
+  }
+
+  /** Lets the provider back `pages` pages at `addr` before use (PageProvider.commit). */
+  private commit(addr: number, pages: number): boolean {
+    if (!this.provider.commit) return true;
+    try {
+      this.provider.commit(addr, pages * PAGE);
+      return true;
+    } catch (error) {
+      this.lastError = error;
+      return false;
+    }
   }
 
   /** Cuts `pages` aligned pages out of free run `id` (already out of the indexes). */

@@ -22,6 +22,13 @@ export interface PageProvider {
    * as zeros afterwards. Cost: one madvise (or fallocate) per call, ~0.2-0.5 µs per page.
    */
   purge(addr: number, length: number): void;
+  /**
+   * Optional: backs a page-aligned range of a chunk before the heap hands it out (a file
+   * provider allocates the file's blocks, so that touching the pages cannot fault for want
+   * of space). Called for every run the heap takes into use from free pages; throws a
+   * PlatformError (ENOSPC, ...) when it cannot, and the allocation fails with ENOMEM.
+   */
+  commit?(addr: number, length: number): void;
   /** A byte view over mapped memory (one per chunk; see Platform.view). */
   view(addr: number, length: number): Uint8Array;
 }
