@@ -22,8 +22,11 @@
  *   and a free tail shrinks the file (ftruncate): the file spans at most the peak of mapped
  *   bytes.
  * - `mappedBytes` (upstream's current_size) counts the chunks mapped now; `max_size` bounds
- *   it. A purged but retained chunk still counts: its pages are the kind's to reuse, and the
- *   heap reuses them before it maps more. Only unmapping a chunk gives its share back.
+ *   it. Only unmapping a chunk gives its share back: a limited provider has the heap unmap
+ *   chunks once they are wholly free and purged (`releaseFreeChunks`, as upstream's extent
+ *   dalloc does), and purge its dirty runs when the limit refuses a chunk, so that memory
+ *   freed in 4 MiB chunks can serve a 16 MiB block. Unlimited ones keep their chunks (their
+ *   pages punched), as every other kind does.
  * - Upstream re-creates the file when posix_fallocate fails with EFBIG (its offset only
  *   grows). Here offsets are reused, so EFBIG means the mapped span reached the file system's
  *   largest file: the provider opens one more file in the directory and maps from it; a file
@@ -101,6 +104,8 @@ export class FileProvider implements PageProvider {
   readonly description: string;
   /** Fresh file blocks and punched holes read as zeros. */
   readonly zeroed = true;
+  /** A limited file gives wholly free chunks back, so that max_size serves any shape. */
+  readonly releaseFreeChunks: boolean;
   /** Bytes of chunks mapped now (upstream's current_size); at most `maxSize` when set. */
   mappedBytes = 0;
 
@@ -119,6 +124,7 @@ export class FileProvider implements PageProvider {
   ) {
     this.current = { fd: options.fd, end: 0, free: [], mapped: 0 };
     this.files = [this.current];
+    this.releaseFreeChunks = options.maxSize !== 0;
     const limit = options.maxSize === 0 ? "unlimited" : `max_size ${options.maxSize}`;
     this.description = `file ${options.dir}/memkind.* (${limit})`;
   }

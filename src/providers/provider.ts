@@ -10,6 +10,13 @@ export interface PageProvider {
   /** Fresh and purged memory reads as zeros (lets calloc skip zeroing such runs). */
   readonly zeroed: boolean;
   /**
+   * Optional: a chunk of any size is unmapped once it is wholly free and purged (otherwise
+   * only dedicated chunks larger than a slot are), and a failed `map` is tried once more
+   * after the arena purged its dirty runs. For a provider with a size limit (a PMEM kind's
+   * max_size): freed memory then serves requests of any size and alignment.
+   */
+  readonly releaseFreeChunks?: boolean;
+  /**
    * Maps `length` bytes aligned to `alignment` (both multiples of the slot size). Throws a
    * PlatformError (ENOMEM, EINVAL, ...) when the memory cannot be had; the heap turns that
    * into a NULL result with errno ENOMEM.
