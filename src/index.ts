@@ -10,6 +10,7 @@ export { type ArenaStats, stats } from "./api/stats.js";
 export { addressOf, free, kinds, usableSize } from "./api/typescript.js";
 export { MemkindError } from "./kinds/errors.js";
 export { Kind } from "./kinds/kind.js";
+export type { PmemOptions } from "./kinds/pmem.js";
 export * from "./platform/constants.js";
 export type {
   AccessClass,
@@ -38,3 +39,6 @@ export {
   SimulatedPlatform,
 } from "./platform/index.js";
 export { VERSION } from "./version.js";
+
+// Loading kinds/pmem.ts installs Kind.pmem (and Kind's Symbol.dispose).
+import "./kinds/pmem.js";

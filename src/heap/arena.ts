@@ -378,7 +378,8 @@ export class Arena {
       const state = next < 0 ? -1 : (e.state[next] as number);
       if (
         (state !== FREE_DIRTY && state !== FREE_CLEAN) ||
-        pages + (e.pages[next] as number) < wanted
+        pages + (e.pages[next] as number) < wanted ||
+        !this.commit(end, wanted - pages)
       )
         return false;
       (state === FREE_DIRTY ? this.dirty : this.clean).remove(next);
@@ -421,7 +422,10 @@ export class Arena {
       if (id >= 0) {
         index.remove(id);
         this.lastRunZeroed = index === this.clean && this.provider.zeroed;
-        return this.carve(id, pages, alignment);
+        const run = this.carve(id, pages, alignment);
+        if (this.commit(this.extents.addr[run] as number, pages)) return run;
+        index.insert(this.coalesce(run)); // not backed: the run goes back whole
+        return -1;
       }
     }
     const length = Math.ceil((pages * PAGE) / SLOT_SIZE) * SLOT_SIZE;
@@ -429,11 +433,10 @@ export class Arena {
       this.lastError = new RangeError(`the heap maps at most ${this.pageMap.maxSlots * 4} MiB`);
       return -1;
     }
-    let addr: number;
-    try {
-      addr = this.provider.map(length, Math.max(SLOT_SIZE, alignment));
-    } catch (error) {
-      this.lastError = error;
+    const addr = this.mapChunk(length, Math.max(SLOT_SIZE, alignment));
+    if (addr < 0) return -1;
+    if (!this.commit(addr, pages)) {
+      this.provider.unmap(addr, length);
       return -1;
     }
     const chunk = this.chunks.add(addr, length, this.id, this.provider);
@@ -441,6 +444,38 @@ export class Arena {
     this.lastRunZeroed = this.provider.zeroed;
     const id = this.extents.create(addr, length / PAGE, FREE_CLEAN, this.id, chunk);
     return this.carve(id, pages, alignment);
+  }
+
+  /**
+   * A new chunk from the provider, or -1. A provider that releases free chunks gets a second
+   * try after the dirty runs are purged (wholly free chunks among them are unmapped).
+   */
+  private mapChunk(length: number, alignment: number): number {
+    try {
+      return this.provider.map(length, alignment);
+    } catch (error) {
+      this.lastError = error;
+      if (!this.provider.releaseFreeChunks || this.options.hog || this.dirty.pages === 0) return -1;
+    }
+    for (const id of this.dirty.ids()) this.purgeRun(id);
+    try {
+      return this.provider.map(length, alignment);
+    } catch (error) {
+      this.lastError = error;
+      return -1;
+    }
+  }
+
+  /** Lets the provider back `pages` pages at `addr` before use (PageProvider.commit). */
+  private commit(addr: number, pages: number): boolean {
+    if (!this.provider.commit) return true;
+    try {
+      this.provider.commit(addr, pages * PAGE);
+      return true;
+    } catch (error) {
+      this.lastError = error;
+      return false;
+    }
   }
 
   /** Cuts `pages` aligned pages out of free run `id` (already out of the indexes). */
@@ -585,7 +620,8 @@ export class Arena {
     const merged = this.coalesce(id);
     const chunkId = e.chunk[merged] as number;
     const chunk = this.chunks.get(chunkId);
-    if (chunk.length > SLOT_SIZE && (e.pages[merged] as number) * PAGE === chunk.length) {
+    const releasable = chunk.length > SLOT_SIZE || this.provider.releaseFreeChunks === true;
+    if (releasable && (e.pages[merged] as number) * PAGE === chunk.length) {
       e.remove(merged);
       this.mapped -= chunk.length;
       this.chunks.release(chunkId);

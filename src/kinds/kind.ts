@@ -21,6 +21,7 @@ import {
 } from "./errors.js";
 import { heap } from "./heap.js";
 import { logInfo } from "./log.js";
+import type { PmemOptions } from "./pmem.js";
 
 export interface KindDescription {
   /** The mbind mode ("MPOL_BIND", ...) or "none". */
@@ -82,6 +83,30 @@ const CACHED_MAX = LOOKUP_MAX_SIZE;
 
 /** Arena owner table: kind of each heap arena id, for kind detection in O(1). */
 export const kindOfArena: (Kind | undefined)[] = [];
+
+/**
+ * What `Kind`'s static constructors and `Symbol.dispose` need from modules that import this
+ * one (the registry, kinds/pmem.ts): installed by those modules when they load, since a
+ * static import from here would be a cycle that breaks the static kinds' initialisation.
+ */
+export interface DynamicKinds {
+  /** Kind.pmem (kinds/pmem.ts). */
+  readonly pmem: (dir: string, options: PmemOptions) => Kind;
+  /** memkind_destroy_kind (registry.destroyKind). */
+  readonly destroy: (kind: Kind) => number;
+}
+
+const dynamicKinds: Partial<DynamicKinds> = {};
+
+export function installDynamicKinds(hooks: Partial<DynamicKinds>): void {
+  Object.assign(dynamicKinds, hooks);
+}
+
+function dynamicKind<K extends keyof DynamicKinds>(name: K): DynamicKinds[K] {
+  const hook = dynamicKinds[name];
+  if (!hook) throw new Error(`Kind: ${name} is not loaded (import "memkind" or "memkind/c")`);
+  return hook as DynamicKinds[K];
+}
 
 export class Kind {
   /** The arena this worker allocates from; undefined until first use. */
@@ -212,5 +237,26 @@ export class Kind {
 
   toString(): string {
     return this.name;
+  }
+
+  /**
+   * A PMEM kind (memkind_create_pmem): memory in a temporary file in `dir`, unlinked at once,
+   * holding at most `maxSize` bytes. Throws MemkindError with memkind's code (INVALID for a
+   * bad size or directory, TOOMANY when 512 kinds exist). `using kind = Kind.pmem(dir)`
+   * destroys it at the end of the scope.
+   */
+  static pmem(dir: string, options: PmemOptions = {}): Kind {
+    return dynamicKind("pmem")(dir, options);
+  }
+
+  /**
+   * Destroys a dynamic kind (memkind_destroy_kind): its pointers become foreign. Static kinds
+   * and kinds destroyed already are left as they are.
+   */
+  [Symbol.dispose](): void {
+    if (this.destroyed) return;
+    const code = dynamicKind("destroy")(this);
+    if (code !== MEMKIND_SUCCESS && code !== MEMKIND_ERROR_INVALID)
+      throw new MemkindError(`destroying kind ${this.name} failed`, code);
   }
 }

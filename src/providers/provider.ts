@@ -10,6 +10,13 @@ export interface PageProvider {
   /** Fresh and purged memory reads as zeros (lets calloc skip zeroing such runs). */
   readonly zeroed: boolean;
   /**
+   * Optional: a chunk of any size is unmapped once it is wholly free and purged (otherwise
+   * only dedicated chunks larger than a slot are), and a failed `map` is tried once more
+   * after the arena purged its dirty runs. For a provider with a size limit (a PMEM kind's
+   * max_size): freed memory then serves requests of any size and alignment.
+   */
+  readonly releaseFreeChunks?: boolean;
+  /**
    * Maps `length` bytes aligned to `alignment` (both multiples of the slot size). Throws a
    * PlatformError (ENOMEM, EINVAL, ...) when the memory cannot be had; the heap turns that
    * into a NULL result with errno ENOMEM.
@@ -22,6 +29,13 @@ export interface PageProvider {
    * as zeros afterwards. Cost: one madvise (or fallocate) per call, ~0.2-0.5 µs per page.
    */
   purge(addr: number, length: number): void;
+  /**
+   * Optional: backs a page-aligned range of a chunk before the heap hands it out (a file
+   * provider allocates the file's blocks, so that touching the pages cannot fault for want
+   * of space). Called for every run the heap takes into use from free pages; throws a
+   * PlatformError (ENOSPC, ...) when it cannot, and the allocation fails with ENOMEM.
+   */
+  commit?(addr: number, length: number): void;
   /** A byte view over mapped memory (one per chunk; see Platform.view). */
   view(addr: number, length: number): Uint8Array;
 }
