@@ -450,6 +450,8 @@ export class Heap {
 
   /** Verifies every arena's invariants and that each extent belongs to a live arena. */
   check(): void {
+    const chunkError = this.chunks.check();
+    if (chunkError) throw new HeapCorruption(chunkError);
     for (const id of this.extents.ids()) {
       if (!this.arenas[this.extents.arena[id] as number]) {
         throw new HeapCorruption(
