@@ -19,8 +19,10 @@ import {
   MEMKIND_SUCCESS,
   MemkindError,
 } from "./errors.js";
+import type { FixedMemory } from "./fixed-kind.js";
 import { heap } from "./heap.js";
 import { logInfo } from "./log.js";
+import type { KindOperations } from "./user-kind.js";
 
 export interface KindDescription {
   /** The mbind mode ("MPOL_BIND", ...) or "none". */
@@ -202,4 +204,37 @@ export class Kind {
   toString(): string {
     return this.name;
   }
+
+  /** A user-defined kind over memory operations (memkind_create); throws MemkindError. */
+  static create(name: string, operations: KindOperations): Kind {
+    return dynamicKinds.create(name, operations);
+  }
+
+  /** A kind living in the caller's memory only (memkind_create_fixed); throws MemkindError. */
+  static fixed(memory: FixedMemory, size?: number): Kind {
+    return dynamicKinds.fixed(memory, size);
+  }
+
+  /** `using kind = Kind.fixed(...)`: destroys a dynamic kind; static kinds stay. */
+  [Symbol.dispose](): void {
+    dynamicKinds.dispose(this);
+  }
+}
+
+/**
+ * The makers of fixed and user-defined kinds, installed by kinds/dynamic-kinds.ts when it
+ * loads (memkind and memkind/c load it): they import this module, so it cannot import them.
+ */
+export const dynamicKinds: {
+  create: (name: string, operations: KindOperations) => Kind;
+  fixed: (memory: FixedMemory, size?: number) => Kind;
+  dispose: (kind: Kind) => void;
+} = {
+  create: () => notLoaded(),
+  fixed: () => notLoaded(),
+  dispose: () => undefined,
+};
+
+function notLoaded(): never {
+  throw new Error("dynamic kinds are not loaded: import memkind or memkind/c");
 }
