@@ -65,7 +65,12 @@ export class OperationsProvider implements PageProvider {
     private readonly ops: MemoryOperations,
     private readonly allNodes: () => readonly number[],
   ) {
-    const flags = ops.mmapFlags?.() ?? MAP_PRIVATE | MAP_ANONYMOUS;
+    let flags = MAP_SHARED; // unknown flags: not known to be zeroed
+    try {
+      flags = ops.mmapFlags?.() ?? MAP_PRIVATE | MAP_ANONYMOUS;
+    } catch {
+      // The flags fail again when a chunk is mapped, which fails that allocation.
+    }
     const privateAnonymous =
       (flags & (MAP_PRIVATE | MAP_SHARED)) === MAP_PRIVATE &&
       (flags & MAP_ANONYMOUS) !== 0 &&
