@@ -61,6 +61,7 @@ export {
 export { getErrno as errno } from "./errno.js";
 export * from "./hbwmalloc.js";
 export * from "./kind-calls.js";
+export * from "./kind-creation.js";
 export * from "./pmem.js";
 export {
   memkind_get_stat,

@@ -18,7 +18,7 @@
  *   of slabs and large runs. (Small allocations are not counted on the fast path: `allocated`
  *   counts live bits when statistics are asked for.)
  */
-import type { PageProvider } from "../providers/provider.js";
+import type { PageProvider, PageRange } from "../providers/provider.js";
 import type { ChunkTable } from "./chunks.js";
 import {
   type ExtentTable,
@@ -408,7 +408,8 @@ export class Arena {
   /**
    * Removes a free run of at least `pages` pages at `alignment` from the indexes (dirty
    * first: its pages are resident, so reuse costs no faults), trimming what is left over back
-   * into them, or maps a new chunk. Returns the run's extent id (state still free) or -1.
+   * into them, or gets a new chunk from the provider. Returns the run's extent id (state still
+   * free) or -1.
    */
   private allocRun(pages: number, alignment: number): number {
     // Carving a run splits off at most two free runs: make sure the table has the ids.
@@ -428,6 +429,16 @@ export class Arena {
         return -1;
       }
     }
+    return this.provider.grant
+      ? this.runFromGrant(pages, alignment)
+      : this.runFromMap(pages, alignment);
+  }
+
+  /**
+   * A run from a fresh mapping: whole 4 MiB slots, slot-aligned, dedicated to the run when it
+   * needs more than one slot (so it can be unmapped once free).
+   */
+  private runFromMap(pages: number, alignment: number): number {
     const length = Math.ceil((pages * PAGE) / SLOT_SIZE) * SLOT_SIZE;
     if (!this.pageMap.hasRoom(length / SLOT_SIZE)) {
       this.lastError = new RangeError(`the heap maps at most ${this.pageMap.maxSlots * 4} MiB`);
@@ -439,10 +450,9 @@ export class Arena {
       this.provider.unmap(addr, length);
       return -1;
     }
-    const chunk = this.chunks.add(addr, length, this.id, this.provider);
-    this.mapped += length;
+    const id = this.adopt(addr, length, length > SLOT_SIZE);
+    if (id < 0) return -1;
     this.lastRunZeroed = this.provider.zeroed;
-    const id = this.extents.create(addr, length / PAGE, FREE_CLEAN, this.id, chunk);
     return this.carve(id, pages, alignment);
   }
 
@@ -476,6 +486,55 @@ export class Arena {
       this.lastError = error;
       return false;
     }
+  }
+
+  /**
+   * A run from a chunk the provider picks (a fixed buffer's interior): any whole pages, which
+   * may not hold the request. The chunk is kept either way (as a clean free run) and retained
+   * until the arena is destroyed.
+   */
+  private runFromGrant(pages: number, alignment: number): number {
+    let range: PageRange;
+    try {
+      range = (this.provider.grant as NonNullable<PageProvider["grant"]>)(pages * PAGE, alignment);
+    } catch (error) {
+      this.lastError = error;
+      return -1;
+    }
+    const id = this.adopt(range.addr, range.length, false);
+    if (id < 0) return -1;
+    const aligned = Math.ceil(range.addr / alignment) * alignment;
+    if (aligned + pages * PAGE > range.addr + range.length) {
+      this.pageMap.setEnds(range.addr, range.length / PAGE, id);
+      this.clean.insert(id);
+      this.lastError = new RangeError(
+        `${this.provider.description}: ${pages * PAGE} bytes aligned to ${alignment} do not fit in its ${range.length} bytes`,
+      );
+      return -1;
+    }
+    this.lastRunZeroed = this.provider.zeroed;
+    return this.carve(id, pages, alignment);
+  }
+
+  /**
+   * Registers fresh memory as a chunk of this arena and makes it one clean free run (not yet
+   * indexed); returns the run's extent id, or -1 after giving the memory back to the provider
+   * when the chunk table refuses it.
+   */
+  private adopt(addr: number, length: number, dedicated: boolean): number {
+    let chunk: number;
+    try {
+      chunk = this.chunks.add(addr, length, this.id, this.provider, {
+        dedicated,
+        mayNestIn: (host) => this.extents.state[host] === LARGE,
+      });
+    } catch (error) {
+      this.lastError = error;
+      this.provider.unmap(addr, length);
+      return -1;
+    }
+    this.mapped += length;
+    return this.extents.create(addr, length / PAGE, FREE_CLEAN, this.id, chunk);
   }
 
   /** Cuts `pages` aligned pages out of free run `id` (already out of the indexes). */
@@ -601,8 +660,8 @@ export class Arena {
   }
 
   /**
-   * Gives a dirty run's pages back to the OS and files it as clean; a dedicated chunk that
-   * is then wholly free is unmapped. Returns bytes purged.
+   * Gives a dirty run's pages back through the provider and files it as clean; a dedicated
+   * chunk that is then wholly free is unmapped. Returns bytes purged.
    */
   private purgeRun(id: number): number {
     const e = this.extents;
@@ -620,7 +679,9 @@ export class Arena {
     const merged = this.coalesce(id);
     const chunkId = e.chunk[merged] as number;
     const chunk = this.chunks.get(chunkId);
-    const releasable = chunk.length > SLOT_SIZE || this.provider.releaseFreeChunks === true;
+    // Wholly free chunks go back when they were one huge run (dedicated), or when the provider
+    // asks (a limited PMEM kind needs the room).
+    const releasable = chunk.dedicated || this.provider.releaseFreeChunks === true;
     if (releasable && (e.pages[merged] as number) * PAGE === chunk.length) {
       e.remove(merged);
       this.mapped -= chunk.length;
@@ -731,6 +792,16 @@ export class Arena {
         }
       }
     }
+    // Pages of a live large run lent to a nested chunk (a fixed kind over this memory) map to
+    // the nested chunk's extents; the chunk keeps the run's entries, which must be this run.
+    const lent = [...this.chunks.all()].filter(([, chunk]) => chunk.shadowed !== undefined);
+    const lentFrom = (page: number, id: number) =>
+      lent.some(
+        ([, c]) =>
+          c.addr <= page &&
+          page < c.addr + c.length &&
+          (c.shadowed as Int32Array)[(page - c.addr) / PAGE] === id + 1,
+      );
     const byChunk = new Map<number, number[]>();
     let largeAllocated = 0;
     let activePages = 0;
@@ -792,7 +863,8 @@ export class Arena {
         if ((e.usable[id] as number) > pages * PAGE)
           fail(`large ${id} is shorter than its usable size`);
         for (let page = 0; page < pages; page++) {
-          if (this.pageMap.lookup(addr + page * PAGE) !== id)
+          const at = addr + page * PAGE;
+          if (this.pageMap.lookup(at) !== id && !lentFrom(at, id))
             fail(`page ${page} of large ${id} is not mapped to it`);
         }
       } else if (state === FREE_DIRTY || state === FREE_CLEAN) {

@@ -1,13 +1,27 @@
 /**
- * Chunks: the mappings a heap got from its providers. Each is a whole number of 4 MiB slots,
- * slot-aligned, registered in the page map, with one byte view for reading and writing the
- * allocations inside it (making a view costs ~1 µs, so it is made once per chunk).
+ * Chunks: the memory a heap got from its providers, registered in the page map, with one byte
+ * view each for reading and writing the allocations inside it (making a view costs ~1 µs, so
+ * it is made once per chunk).
+ *
+ * A chunk is any page-aligned range of whole pages. Most are whole 4 MiB slots, slot-aligned
+ * (a provider's mapping); a provider that picks its own chunks (`PageProvider.grant`) can hand
+ * over any range, such as the page-aligned interior of a caller's buffer:
+ *
+ *   caller's ArrayBuffer   ┌──┬──────────────────────────────────────────┬───┐
+ *                          │  │ chunk: whole pages, the heap works here  │   │
+ *                          └──┴──────────────────────────────────────────┴───┘
+ *                           head and tail bytes (< 1 page each) are never touched
+ *
+ * Chunks never overlap, except that a chunk may lie wholly inside one live allocation of
+ * another chunk (a fixed kind over memory of another kind): it then shadows the host's page
+ * entries, which come back when it is released.
  */
 import type { PageProvider } from "../providers/provider.js";
-import { type PageMap, SLOT_SIZE } from "./page-map.js";
+import { ADDRESS_LIMIT, type PageMap, SLOT_SIZE } from "./page-map.js";
 
 /** Node 20 caps a Uint8Array at 2^32 elements: larger chunks get one view per 4 GiB window. */
 const VIEW_WINDOW = 2 ** 32;
+const PAGE = 4096;
 
 export interface Chunk {
   readonly addr: number;
@@ -16,6 +30,23 @@ export interface Chunk {
   readonly provider: PageProvider;
   /** Views over consecutive 4 GiB windows of the chunk (one for chunks up to 4 GiB). */
   readonly views: readonly Uint8Array[];
+  /**
+   * Mapped for one huge run: unmapped once wholly free and purged. Other chunks are retained
+   * (purged, their address space kept) until their arena is destroyed.
+   */
+  readonly dedicated: boolean;
+  /** The host's page entries this chunk covers (nested chunks only), restored on release. */
+  readonly shadowed: Int32Array | undefined;
+}
+
+export interface ChunkOptions {
+  /** See Chunk.dedicated (default false). */
+  readonly dedicated?: boolean;
+  /**
+   * Whether a chunk may nest in the host extent whose id every one of its pages maps to (the
+   * arena allows a live large run). Without it, overlapping another chunk is refused.
+   */
+  readonly mayNestIn?: (extent: number) => boolean;
 }
 
 export class ChunkTable {
@@ -23,13 +54,38 @@ export class ChunkTable {
   /** The address of byte 0 of each view's buffer, for finding a view's address. */
   private readonly bufferBases = new WeakMap<ArrayBufferLike, number>();
   private readonly freeIds: number[] = [];
-  /** Bytes mapped by all chunks (statistics). */
+  /** Bytes of all chunks (statistics). */
   mapped = 0;
 
   constructor(private readonly pageMap: PageMap) {}
 
-  /** Registers a fresh mapping; returns its chunk id. */
-  add(addr: number, length: number, arena: number, provider: PageProvider): number {
+  /**
+   * Registers fresh memory; returns its chunk id. Throws RangeError (nothing registered) for
+   * a range that is not whole pages below ADDRESS_LIMIT, that overlaps a chunk other than as
+   * allowed by `mayNestIn`, or when the page map is full. Cost O(chunks + slots), plus
+   * O(pages) for a nested chunk.
+   */
+  add(
+    addr: number,
+    length: number,
+    arena: number,
+    provider: PageProvider,
+    options: ChunkOptions = {},
+  ): number {
+    const where = `${length} bytes at 0x${addr.toString(16)}`;
+    if (
+      !(Number.isInteger(addr) && Number.isInteger(length)) ||
+      addr <= 0 ||
+      length <= 0 ||
+      addr % PAGE !== 0 ||
+      length % PAGE !== 0 ||
+      addr + length > ADDRESS_LIMIT
+    ) {
+      throw new RangeError(`a chunk must be whole pages of memory, not ${where}`);
+    }
+    const shadowed = this.nestedEntries(addr, length, options.mayNestIn, where);
+    if (!this.pageMap.hasRoom(this.pageMap.rowsNeeded(addr, length)))
+      throw new RangeError(`the heap maps at most ${this.pageMap.maxSlots * 4} MiB`);
     const views: Uint8Array[] = [];
     for (let offset = 0; offset < length; offset += VIEW_WINDOW) {
       const window = provider.view(addr + offset, Math.min(VIEW_WINDOW, length - offset));
@@ -37,16 +93,45 @@ export class ChunkTable {
       views.push(window);
     }
     const id = this.freeIds.pop() ?? this.chunks.length;
-    this.chunks[id] = { addr, length, arena, provider, views };
-    this.pageMap.addChunk(addr, length / SLOT_SIZE);
+    const dedicated = options.dedicated ?? false;
+    this.chunks[id] = { addr, length, arena, provider, views, dedicated, shadowed };
+    this.pageMap.addChunk(addr, length);
+    // A nested chunk starts with no entries of its own (the host's are kept in `shadowed`).
+    if (shadowed) this.pageMap.set(addr, length / PAGE, -1);
     this.mapped += length;
     return id;
   }
 
-  /** Unregisters a chunk and unmaps it. Views over it must not be used afterwards. */
+  /**
+   * The host's entries under a new chunk that nests in it, undefined if it overlaps nothing;
+   * throws if it overlaps in any other way. Every chunk it overlaps must contain it wholly,
+   * and all its pages must map to one extent that `mayNestIn` accepts.
+   */
+  private nestedEntries(
+    addr: number,
+    length: number,
+    mayNestIn: ((extent: number) => boolean) | undefined,
+    where: string,
+  ): Int32Array | undefined {
+    let overlaps = false;
+    for (const chunk of this.chunks) {
+      if (!chunk || chunk.addr >= addr + length || addr >= chunk.addr + chunk.length) continue;
+      if (chunk.addr > addr || addr + length > chunk.addr + chunk.length)
+        throw new RangeError(`${where} overlaps the heap's chunk at 0x${chunk.addr.toString(16)}`);
+      overlaps = true;
+    }
+    if (!overlaps) return undefined;
+    const entries = this.pageMap.snapshot(addr, length);
+    const host = (entries[0] as number) - 1;
+    if (host < 0 || !mayNestIn?.(host) || entries.some((entry) => entry !== host + 1))
+      throw new RangeError(`${where} is heap memory but not inside one live large allocation`);
+    return entries;
+  }
+
+  /** Unregisters a chunk and gives it back to its provider. Views over it must not be used afterwards. */
   release(id: number): void {
     const chunk = this.get(id);
-    this.pageMap.removeChunk(chunk.addr, chunk.length / SLOT_SIZE);
+    this.pageMap.removeChunk(chunk.addr, chunk.length, chunk.shadowed);
     this.chunks[id] = undefined;
     this.freeIds.push(id);
     this.mapped -= chunk.length;
@@ -81,5 +166,31 @@ export class ChunkTable {
       const chunk = this.chunks[id];
       if (chunk) yield [id, chunk];
     }
+  }
+
+  /**
+   * Verifies the page map's rows against the chunks (see PageMap.check) and that chunks do
+   * not overlap except by nesting; returns what is wrong, or undefined.
+   */
+  check(): string | undefined {
+    const chunks = [...this.all()].map(([, chunk]) => chunk);
+    const sorted = [...chunks].sort((a, b) => a.addr - b.addr || b.length - a.length);
+    const open: Chunk[] = [];
+    for (const chunk of sorted) {
+      while (
+        open.length > 0 &&
+        (open.at(-1) as Chunk).addr + (open.at(-1) as Chunk).length <= chunk.addr
+      )
+        open.pop();
+      const outer = open.at(-1);
+      if (outer && chunk.addr + chunk.length > outer.addr + outer.length)
+        return `chunks at 0x${outer.addr.toString(16)} and 0x${chunk.addr.toString(16)} overlap`;
+      if (outer && !chunk.shadowed)
+        return `chunk at 0x${chunk.addr.toString(16)} nests without shadowing its host`;
+      if (chunk.dedicated && chunk.length <= SLOT_SIZE)
+        return `dedicated chunk at 0x${chunk.addr.toString(16)} is not larger than a slot`;
+      open.push(chunk);
+    }
+    return this.pageMap.check(chunks);
   }
 }

@@ -489,6 +489,8 @@ export class Heap {
 
   /** Verifies every arena's invariants and that each extent belongs to a live arena. */
   check(): void {
+    const chunkError = this.chunks.check();
+    if (chunkError) throw new HeapCorruption(chunkError);
     for (const id of this.extents.ids()) {
       const slab = this.extents.state[id] === SLAB;
       const cls = this.extents.cls[id] as number;

@@ -1,8 +1,9 @@
 /**
  * The page map: pointer -> extent id in O(1), for every page the heap owns.
  *
- * The heap's memory comes in chunks: mappings of a whole number of 4 MiB slots, aligned to
- * 4 MiB. A two-level radix table maps a slot number to the slot's row of page entries:
+ * The heap's memory comes in chunks: page-aligned ranges of whole pages at any address (a
+ * provider's mapping, usually whole 4 MiB slots; a caller's buffer for a fixed kind). A
+ * two-level radix table maps a slot number to the slot's row of page entries:
  *
  *   address (< 2^49) = slot number (27 bits) | page in slot (10 bits) | byte in page (12 bits)
  *
@@ -13,13 +14,24 @@
  *                                      │
  *   entries: Int32Array ◄──────────────┘ row * 1024 + page in slot ─► extent id + 1 (0: none)
  *
+ * Chunks that touch the same slot share its row; each owns distinct pages of it, and the
+ * row counts its chunks (`rowChunks`), so it is recycled when the last one leaves:
+ *
+ *   slot 0x1c3:  │ fixed buffer A  │ nobody's │ fixed buffer B            │ nobody's │
+ *   its row:     │ A's extent ids  │ 0 0 0 0  │ B's extent ids            │ 0 0 0 0  │
+ *   rowChunks[row] = 2
+ *
+ * Invariant: an entry outside every chunk is 0 (a chunk clears its pages when it leaves), so
+ * a pointer near a chunk but outside it is foreign, not a stale hit.
+ *
  * The roots cost 256 KiB once; a leaf 16 KiB per 16 GiB of address space touched; a row
- * 4 KiB per 4 MiB slot (0.1 %). Rows are recycled when a chunk is released. Lookups cost four typed-array reads
- * and a division, no hashing.
+ * 4 KiB per 4 MiB slot touched (0.1 %). Lookups cost four typed-array reads and a division,
+ * no hashing; registering or releasing a chunk costs O(its slots + its pages).
  */
 
 export const SLOT_SIZE = 4 * 1024 * 1024;
 export const PAGES_PER_SLOT = SLOT_SIZE / 4096;
+const PAGE = 4096;
 /** Multiplying by this divides by SLOT_SIZE exactly (a power of two), without a divide. */
 const PER_SLOT = 1 / SLOT_SIZE;
 const LEAF_BITS = 12;
@@ -31,53 +43,106 @@ const ROOTS = ADDRESS_LIMIT / SLOT_SIZE / LEAF_SIZE;
 /** The leaf of every root not yet used: all zeros, never written. */
 const EMPTY_LEAF = new Int32Array(LEAF_SIZE);
 
+/** The slot numbers a range of `length` bytes at `addr` touches: [first, last]. */
+function slotSpan(addr: number, length: number): [first: number, last: number] {
+  return [Math.floor(addr * PER_SLOT), Math.floor((addr + length - 1) * PER_SLOT)];
+}
+
 export class PageMap {
   /** A dense array (never holey: V8 keeps lookups on its fast path) of leaves. */
   readonly roots: Int32Array[] = new Array<Int32Array>(ROOTS).fill(EMPTY_LEAF);
   /** Page entries, PAGES_PER_SLOT per row, allocated once (lazily zeroed pages). */
   readonly entries: Int32Array;
+  /** Per row: the chunks with pages in it (0: the row is free). */
+  private readonly rowChunks: Int32Array;
+  /** Per row: the slot number it serves (for `check`). */
+  private readonly rowSlot: Float64Array;
   private rows = 0;
+  private readonly freeRows: number[] = [];
 
   /** `maxSlots` slots of 4 MiB can be registered at once (default 2^16: 256 GiB of chunks). */
   constructor(readonly maxSlots = 2 ** 16) {
     this.entries = new Int32Array(maxSlots * PAGES_PER_SLOT);
+    this.rowChunks = new Int32Array(maxSlots);
+    this.rowSlot = new Float64Array(maxSlots);
   }
 
-  /** True if a chunk of `slots` slots can be registered. */
-  hasRoom(slots: number): boolean {
-    return this.freeRows.length + (this.maxSlots - this.rows) >= slots;
+  /** True if `rows` more slot rows can be had. */
+  hasRoom(rows: number): boolean {
+    return this.freeRows.length + (this.maxSlots - this.rows) >= rows;
   }
-  private readonly freeRows: number[] = [];
 
-  /** Registers the slots of a chunk at `addr` (4 MiB-aligned) of `slots` slots. */
-  addChunk(addr: number, slots: number): void {
-    const first = addr / SLOT_SIZE;
-    for (let slot = first; slot < first + slots; slot++) {
-      const row = this.freeRows.pop() ?? this.rows++;
-      this.entries.fill(0, row * PAGES_PER_SLOT, (row + 1) * PAGES_PER_SLOT);
-      const root = slot >>> LEAF_BITS;
-      let leaf = this.roots[root] as Int32Array;
-      if (leaf === EMPTY_LEAF) {
-        leaf = new Int32Array(LEAF_SIZE);
-        this.roots[root] = leaf;
+  /** Rows a chunk of `length` bytes at `addr` would add: the slots it touches that have none. */
+  rowsNeeded(addr: number, length: number): number {
+    const [first, last] = slotSpan(addr, length);
+    let needed = 0;
+    for (let slot = first; slot <= last; slot++) if (this.rowOf(slot) < 0) needed++;
+    return needed;
+  }
+
+  /** The row of `slot`, or -1. */
+  private rowOf(slot: number): number {
+    return ((this.roots[slot >>> LEAF_BITS] as Int32Array)[slot & (LEAF_SIZE - 1)] as number) - 1;
+  }
+
+  /**
+   * Registers a chunk of `length` bytes at `addr` (both page multiples; the caller has checked
+   * `hasRoom(rowsNeeded(...))`). Its entries keep what they hold: 0 for memory the heap did
+   * not own (see the invariant above), the host's for a chunk nested in another.
+   */
+  addChunk(addr: number, length: number): void {
+    const [first, last] = slotSpan(addr, length);
+    for (let slot = first; slot <= last; slot++) {
+      let row = this.rowOf(slot);
+      if (row < 0) {
+        row = this.freeRows.pop() ?? this.rows++;
+        this.rowSlot[row] = slot;
+        const root = slot >>> LEAF_BITS;
+        let leaf = this.roots[root] as Int32Array;
+        if (leaf === EMPTY_LEAF) {
+          leaf = new Int32Array(LEAF_SIZE);
+          this.roots[root] = leaf;
+        }
+        leaf[slot & (LEAF_SIZE - 1)] = row + 1;
       }
-      leaf[slot & (LEAF_SIZE - 1)] = row + 1;
+      this.rowChunks[row] = (this.rowChunks[row] as number) + 1;
     }
   }
 
-  /** Forgets a chunk's slots; its pages then look foreign. */
-  removeChunk(addr: number, slots: number): void {
-    const first = addr / SLOT_SIZE;
-    for (let slot = first; slot < first + slots; slot++) {
-      const leaf = this.roots[slot >>> LEAF_BITS] as Int32Array;
-      const row = (leaf[slot & (LEAF_SIZE - 1)] as number) - 1;
+  /**
+   * Forgets a chunk: its entries become 0, or `restore` (what a nested chunk found there, see
+   * `snapshot`), and a row whose last chunk left is recycled. Its pages then look foreign.
+   */
+  removeChunk(addr: number, length: number, restore?: Int32Array): void {
+    if (restore) this.write(addr, restore);
+    else this.set(addr, length / PAGE, -1);
+    const [first, last] = slotSpan(addr, length);
+    for (let slot = first; slot <= last; slot++) {
+      const row = this.rowOf(slot);
       if (row < 0) continue;
-      leaf[slot & (LEAF_SIZE - 1)] = 0;
+      const users = (this.rowChunks[row] as number) - 1;
+      this.rowChunks[row] = users;
+      if (users > 0) continue;
+      (this.roots[slot >>> LEAF_BITS] as Int32Array)[slot & (LEAF_SIZE - 1)] = 0;
       this.freeRows.push(row);
     }
   }
 
-  /** The index into `entries` of the page holding `addr`, or -1 if the heap does not own it. */
+  /** The entries (extent id + 1) of the pages of a registered range, copied. Cost O(pages). */
+  snapshot(addr: number, length: number): Int32Array {
+    const copy = new Int32Array(length / PAGE);
+    for (let page = 0; page < copy.length; page++)
+      copy[page] = this.entries[this.entryIndex(addr + page * PAGE)] as number;
+    return copy;
+  }
+
+  /** Writes raw entries (extent id + 1) over the pages from `addr`. */
+  private write(addr: number, values: Int32Array): void {
+    for (let page = 0; page < values.length; page++)
+      this.entries[this.entryIndex(addr + page * PAGE)] = values[page] as number;
+  }
+
+  /** The index into `entries` of the page holding `addr`, or -1 if no chunk's row covers it. */
   private entryIndex(addr: number): number {
     if (!(addr >= 0 && addr < ADDRESS_LIMIT)) return -1;
     const slot = Math.floor(addr * PER_SLOT);
@@ -94,15 +159,10 @@ export class PageMap {
     return index < 0 ? -1 : (this.entries[index] as number) - 1;
   }
 
-  /** True if `addr` lies in a chunk of this map. */
-  owns(addr: number): boolean {
-    return this.entryIndex(addr) >= 0;
-  }
-
   /** Sets the extent of `pages` pages from `addr` (all in registered chunks). Cost O(pages). */
   set(addr: number, pages: number, extent: number): void {
     for (let page = 0; page < pages; ) {
-      const index = this.entryIndex(addr + page * 4096);
+      const index = this.entryIndex(addr + page * PAGE);
       // Pages of one slot are contiguous entries: fill to the slot's end in one call.
       const inSlot = Math.min(pages - page, PAGES_PER_SLOT - (index % PAGES_PER_SLOT));
       this.entries.fill(extent + 1, index, index + inSlot);
@@ -113,7 +173,54 @@ export class PageMap {
   /** Sets only the first and last page of a run (enough for free extents: coalescing). */
   setEnds(addr: number, pages: number, extent: number): void {
     this.entries[this.entryIndex(addr)] = extent + 1;
-    if (pages > 1) this.entries[this.entryIndex(addr + (pages - 1) * 4096)] = extent + 1;
+    if (pages > 1) this.entries[this.entryIndex(addr + (pages - 1) * PAGE)] = extent + 1;
+  }
+
+  /**
+   * Checks the rows against the chunks (page-aligned [addr, addr + length) ranges, nested ones
+   * included): each row counts the chunks that touch its slot, and every entry outside all
+   * chunks is 0. Returns what is wrong, or undefined. Cost O(chunks * slots + 1024 per row
+   * that chunks cover only partly).
+   */
+  check(chunks: readonly { addr: number; length: number }[]): string | undefined {
+    const expected = new Map<number, number>();
+    /** Per partly covered row: 1 for each page some chunk owns. */
+    const partial = new Map<number, Uint8Array>();
+    const full = new Set<number>();
+    for (const { addr, length } of chunks) {
+      const [first, last] = slotSpan(addr, length);
+      for (let slot = first; slot <= last; slot++) {
+        const row = this.rowOf(slot);
+        if (row < 0) return `slot ${slot} of the chunk at ${addr} has no row`;
+        expected.set(row, (expected.get(row) ?? 0) + 1);
+        const from = Math.max(addr, slot * SLOT_SIZE);
+        const to = Math.min(addr + length, (slot + 1) * SLOT_SIZE);
+        if (to - from === SLOT_SIZE) {
+          full.add(row);
+          continue;
+        }
+        let marks = partial.get(row);
+        if (!marks) {
+          marks = new Uint8Array(PAGES_PER_SLOT);
+          partial.set(row, marks);
+        }
+        marks.fill(1, (from - slot * SLOT_SIZE) / PAGE, (to - slot * SLOT_SIZE) / PAGE);
+      }
+    }
+    for (let row = 0; row < this.rows; row++) {
+      const users = this.rowChunks[row] as number;
+      if (users !== (expected.get(row) ?? 0))
+        return `row ${row} counts ${users} chunks, ${expected.get(row) ?? 0} touch its slot`;
+      if (users === 0 || full.has(row)) continue;
+      if (this.rowOf(this.rowSlot[row] as number) !== row) return `row ${row} is not its slot's`;
+      const marks = partial.get(row) as Uint8Array;
+      for (let page = 0; page < PAGES_PER_SLOT; page++) {
+        const entry = this.entries[row * PAGES_PER_SLOT + page] as number;
+        if (entry !== 0 && marks[page] === 0)
+          return `row ${row} page ${page} is outside every chunk but maps to extent ${entry - 1}`;
+      }
+    }
+    return undefined;
   }
 
   /** Metadata bytes held (for statistics). */

@@ -19,9 +19,11 @@ import {
   MEMKIND_SUCCESS,
   MemkindError,
 } from "./errors.js";
+import type { FixedMemory } from "./fixed-kind.js";
 import { heap } from "./heap.js";
 import { logInfo } from "./log.js";
 import type { PmemOptions } from "./pmem.js";
+import type { KindOperations } from "./user-kind.js";
 
 export interface KindDescription {
   /** The mbind mode ("MPOL_BIND", ...) or "none". */
@@ -94,6 +96,10 @@ export interface DynamicKinds {
   readonly pmem: (dir: string, options: PmemOptions) => Kind;
   /** memkind_destroy_kind (registry.destroyKind). */
   readonly destroy: (kind: Kind) => number;
+  /** Kind.create (kinds/dynamic-kinds.ts). */
+  readonly create: (name: string, operations: KindOperations) => Kind;
+  /** Kind.fixed (kinds/dynamic-kinds.ts). */
+  readonly fixed: (memory: FixedMemory, size?: number) => Kind;
 }
 
 const dynamicKinds: Partial<DynamicKinds> = {};
@@ -258,5 +264,15 @@ export class Kind {
     const code = dynamicKind("destroy")(this);
     if (code !== MEMKIND_SUCCESS && code !== MEMKIND_ERROR_INVALID)
       throw new MemkindError(`destroying kind ${this.name} failed`, code);
+  }
+
+  /** A user-defined kind over memory operations (memkind_create); throws MemkindError. */
+  static create(name: string, operations: KindOperations): Kind {
+    return dynamicKind("create")(name, operations);
+  }
+
+  /** A kind living in the caller's memory only (memkind_create_fixed); throws MemkindError. */
+  static fixed(memory: FixedMemory, size?: number): Kind {
+    return dynamicKind("fixed")(memory, size);
   }
 }

@@ -156,6 +156,11 @@ export function lastErrno(): number {
   return koffi.errno();
 }
 
+/** The address of byte 0 of a JS buffer's memory (koffi.address of an empty view over it). */
+export function bufferAddress(buffer: ArrayBuffer | SharedArrayBuffer): number {
+  return Number(koffi.address(new Uint8Array(buffer, 0, 0)));
+}
+
 /** An ArrayBuffer over external memory, without copying (koffi.view). */
 export function externalBuffer(addr: number, length: number): ArrayBuffer {
   return koffi.view(BigInt(addr), length);

@@ -2,6 +2,7 @@
  * `Platform` on a real Linux kernel: libc through koffi. Each method is one system call;
  * failures throw `PlatformError` with errno and the call's arguments.
  */
+import { readFileSync } from "node:fs";
 import { pid } from "node:process";
 import {
   MAP_FAILED,
@@ -14,6 +15,7 @@ import {
 } from "./constants.js";
 import { hex, PlatformError } from "./errors.js";
 import {
+  bufferAddress,
   externalBuffer,
   lastErrno,
   libc,
@@ -260,6 +262,27 @@ export class LinuxPlatform implements Platform {
 
   memfdCreate(name: string, flags: number): number {
     return check(libc.memfdCreate(name, flags), () => `memfd_create("${name}", ${flags})`);
+  }
+
+  bufferAddress(buffer: ArrayBuffer | SharedArrayBuffer): number {
+    return bufferAddress(buffer);
+  }
+
+  isReadWrite(addr: number, length: number): boolean {
+    let at = addr;
+    const end = addr + length;
+    // Lines are "start-end perms ...", sorted by address.
+    for (const line of readFileSync("/proc/self/maps", "latin1").split("\n")) {
+      const match = /^([0-9a-f]+)-([0-9a-f]+) (\S+)/.exec(line);
+      if (!match) continue;
+      const start = Number.parseInt(match[1] as string, 16);
+      const stop = Number.parseInt(match[2] as string, 16);
+      if (stop <= at) continue;
+      if (start > at || !(match[3] as string).startsWith("rw")) return false;
+      at = stop;
+      if (at >= end) return true;
+    }
+    return at >= end;
   }
 
   view(addr: number, length: number): Uint8Array {

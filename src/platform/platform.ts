@@ -117,6 +117,18 @@ export interface Platform {
   memfdCreate(name: string, flags: number): number;
 
   /**
+   * The address of byte 0 of a JS buffer's memory (for a fixed kind over it). V8 never moves
+   * an ArrayBuffer's backing store; it stays valid while the buffer is alive and not detached
+   * or resized. Cost: one FFI call.
+   */
+  bufferAddress(buffer: ArrayBuffer | SharedArrayBuffer): number;
+  /**
+   * True if every byte of [addr, addr + length) is mapped readable and writable (from
+   * /proc/self/maps on Linux; O(mappings)).
+   */
+  isReadWrite(addr: number, length: number): boolean;
+
+  /**
    * A byte view of `length` bytes of mapped memory at `addr`, without copying. Other typed
    * views share its memory: `new Float64Array(v.buffer, v.byteOffset, n)`. It stays valid only
    * while the memory stays mapped: the caller owns that invariant (a view over unmapped

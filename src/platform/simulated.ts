@@ -41,6 +41,8 @@ import {
   O_CREAT,
   O_EXCL,
   O_TMPFILE,
+  PROT_READ,
+  PROT_WRITE,
 } from "./constants.js";
 import { errnoValue, hex, PlatformError } from "./errors.js";
 import type {
@@ -288,6 +290,43 @@ export class SimulatedPlatform implements Platform {
 
   getcpu(): CpuLocation {
     return this.cpu;
+  }
+
+  /** Registers the buffer as a mapping at a fresh synthetic address (once per buffer). */
+  bufferAddress(buffer: ArrayBuffer | SharedArrayBuffer): number {
+    let start = this.buffers.get(buffer);
+    if (start === undefined) {
+      start = this.nextAddress;
+      const pages = Math.ceil(buffer.byteLength / this.pageSize);
+      this.nextAddress = start + (pages + 1) * this.pageSize;
+      this.insert({
+        start,
+        length: buffer.byteLength,
+        prot: PROT_READ | PROT_WRITE,
+        data: new Uint8Array(buffer),
+        fileOffset: 0,
+        shared: buffer instanceof SharedArrayBuffer,
+        hugetlb: false,
+        advice: new Set(),
+        policies: new Array(pages).fill(undefined),
+        nodes: new Int32Array(pages).fill(-1),
+      });
+      this.buffers.set(buffer, start);
+    }
+    return start;
+  }
+  private readonly buffers = new WeakMap<ArrayBuffer | SharedArrayBuffer, number>();
+
+  isReadWrite(addr: number, length: number): boolean {
+    let at = addr;
+    for (const m of this.mappings) {
+      if (m.start + m.length <= at) continue;
+      if (m.start > at || (m.prot & (PROT_READ | PROT_WRITE)) !== (PROT_READ | PROT_WRITE))
+        return false;
+      at = m.start + m.length;
+      if (at >= addr + length) return true;
+    }
+    return at >= addr + length;
   }
 
   view(addr: number, length: number): Uint8Array {

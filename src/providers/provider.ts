@@ -1,8 +1,19 @@
 /**
- * Page providers: where a heap's pages come from. The heap asks for chunks (whole 4 MiB
- * slots, slot-aligned), returns dirty pages through `purge`, and never learns anything of
- * NUMA, files or huge pages: that is the provider's business.
+ * Page providers: where a heap's pages come from. The heap asks for chunks, returns dirty
+ * pages through `purge`, and never learns anything of NUMA, files or huge pages: that is the
+ * provider's business.
+ *
+ * Two ways to supply chunks:
+ * - `map(length, alignment)`: the heap chooses the size (whole 4 MiB slots, slot-aligned);
+ * - `grant(length, alignment)`: the provider chooses (any page-aligned range of whole pages,
+ *   e.g. the interior of a caller's buffer); the heap calls it instead of `map` when present.
  */
+
+/** A page-aligned range of whole pages. */
+export interface PageRange {
+  readonly addr: number;
+  readonly length: number;
+}
 
 export interface PageProvider {
   /** Human-readable origin, for messages and statistics ("anonymous MPOL_BIND {0}"). */
@@ -22,11 +33,19 @@ export interface PageProvider {
    * into a NULL result with errno ENOMEM.
    */
   map(length: number, alignment: number): number;
-  /** Releases a mapping made by `map` (a whole chunk). */
+  /**
+   * Optional: a chunk of the provider's choosing for a request of `length` bytes aligned to
+   * `alignment`. It may be smaller than the request (the heap keeps it for later requests and
+   * fails this one); throws (ENOMEM) when the provider has nothing more to give. Such chunks
+   * are retained until the arena is destroyed, then given back with `unmap`.
+   */
+  grant?(length: number, alignment: number): PageRange;
+  /** Releases a chunk got from `map` or `grant` (a whole chunk). */
   unmap(addr: number, length: number): void;
   /**
    * Gives the physical memory of a page-aligned range back; the range stays mapped and reads
-   * as zeros afterwards. Cost: one madvise (or fallocate) per call, ~0.2-0.5 µs per page.
+   * as zeros afterwards if `zeroed`. Cost: one madvise (or fallocate) per call, ~0.2-0.5 µs
+   * per page.
    */
   purge(addr: number, length: number): void;
   /**
