@@ -440,17 +440,15 @@ export class Arena {
    */
   private runFromMap(pages: number, alignment: number): number {
     const length = Math.ceil((pages * PAGE) / SLOT_SIZE) * SLOT_SIZE;
-    if (!this.pageMap.hasRoom(length / SLOT_SIZE)) {
-      this.lastError = new RangeError(`the heap maps at most ${this.pageMap.maxSlots * 4} MiB`);
-      return -1;
-    }
     const addr = this.mapChunk(length, Math.max(SLOT_SIZE, alignment));
     if (addr < 0) return -1;
+    const reserved = this.lastChunkReserved;
     if (!this.commit(addr, pages)) {
       this.provider.unmap(addr, length);
+      if (reserved) this.chunks.reservation?.give(addr, length);
       return -1;
     }
-    const id = this.adopt(addr, length, length > SLOT_SIZE);
+    const id = this.adopt(addr, length, length > SLOT_SIZE, reserved);
     if (id < 0) return -1;
     this.lastRunZeroed = this.provider.zeroed;
     return this.carve(id, pages, alignment);
@@ -462,18 +460,47 @@ export class Arena {
    */
   private mapChunk(length: number, alignment: number): number {
     try {
-      return this.provider.map(length, alignment);
+      return this.mapOnce(length, alignment);
     } catch (error) {
       this.lastError = error;
       if (!this.provider.releaseFreeChunks || this.options.hog || this.dirty.pages === 0) return -1;
     }
     for (const id of this.dirty.ids()) this.purgeRun(id);
     try {
-      return this.provider.map(length, alignment);
+      return this.mapOnce(length, alignment);
     } catch (error) {
       this.lastError = error;
       return -1;
     }
+  }
+
+  /** Whether the chunk of the last successful `mapOnce` was placed in the heap's reservation. */
+  private lastChunkReserved = false;
+
+  /**
+   * Maps one chunk: in the heap's reservation when the provider can map at an address (its
+   * pointers then cost one load to look up), else wherever the provider maps it. Throws
+   * what the provider throws, or RangeError when the page map has no rows left.
+   */
+  private mapOnce(length: number, alignment: number): number {
+    const reservation = this.chunks.reservation;
+    this.lastChunkReserved = false;
+    if (reservation && this.provider.mapAt) {
+      const at = reservation.take(length, alignment);
+      if (at >= 0) {
+        try {
+          this.provider.mapAt(at, length);
+        } catch (error) {
+          reservation.give(at, length);
+          throw error;
+        }
+        this.lastChunkReserved = true;
+        return at;
+      }
+    }
+    if (!this.pageMap.hasRoom(length / SLOT_SIZE))
+      throw new RangeError(`the heap maps at most ${this.pageMap.maxSlots * 4} MiB`);
+    return this.provider.map(length, alignment);
   }
 
   /** Lets the provider back `pages` pages at `addr` before use (PageProvider.commit). */
@@ -521,16 +548,18 @@ export class Arena {
    * indexed); returns the run's extent id, or -1 after giving the memory back to the provider
    * when the chunk table refuses it.
    */
-  private adopt(addr: number, length: number, dedicated: boolean): number {
+  private adopt(addr: number, length: number, dedicated: boolean, reserved = false): number {
     let chunk: number;
     try {
       chunk = this.chunks.add(addr, length, this.id, this.provider, {
         dedicated,
+        reserved,
         mayNestIn: (host) => this.extents.state[host] === LARGE,
       });
     } catch (error) {
       this.lastError = error;
       this.provider.unmap(addr, length);
+      if (reserved) this.chunks.reservation?.give(addr, length);
       return -1;
     }
     this.mapped += length;

@@ -16,7 +16,7 @@
  * another chunk (a fixed kind over memory of another kind): it then shadows the host's page
  * entries, which come back when it is released.
  */
-import type { PageProvider } from "../providers/provider.js";
+import type { AddressReservation, PageProvider } from "../providers/provider.js";
 import { ADDRESS_LIMIT, type PageMap, SLOT_SIZE } from "./page-map.js";
 
 /** Node 20 caps a Uint8Array at 2^32 elements: larger chunks get one view per 4 GiB window. */
@@ -37,6 +37,8 @@ export interface Chunk {
   readonly dedicated: boolean;
   /** The host's page entries this chunk covers (nested chunks only), restored on release. */
   readonly shadowed: Int32Array | undefined;
+  /** Placed in the heap's reservation (`AddressReservation.take`): given back on release. */
+  readonly reserved: boolean;
 }
 
 export interface ChunkOptions {
@@ -47,6 +49,8 @@ export interface ChunkOptions {
    * arena allows a live large run). Without it, overlapping another chunk is refused.
    */
   readonly mayNestIn?: (extent: number) => boolean;
+  /** See Chunk.reserved (default false). */
+  readonly reserved?: boolean;
 }
 
 export class ChunkTable {
@@ -57,7 +61,11 @@ export class ChunkTable {
   /** Bytes of all chunks (statistics). */
   mapped = 0;
 
-  constructor(private readonly pageMap: PageMap) {}
+  constructor(
+    private readonly pageMap: PageMap,
+    /** The heap's reserved range, if it has one (its chunks' ranges go back there). */
+    readonly reservation?: AddressReservation,
+  ) {}
 
   /**
    * Registers fresh memory; returns its chunk id. Throws RangeError (nothing registered) for
@@ -83,6 +91,8 @@ export class ChunkTable {
     ) {
       throw new RangeError(`a chunk must be whole pages of memory, not ${where}`);
     }
+    if (this.pageMap.straddlesWindow(addr, length))
+      throw new RangeError(`a chunk cannot straddle the heap's reserved range: ${where}`);
     const shadowed = this.nestedEntries(addr, length, options.mayNestIn, where);
     if (!this.pageMap.hasRoom(this.pageMap.rowsNeeded(addr, length)))
       throw new RangeError(`the heap maps at most ${this.pageMap.maxSlots * 4} MiB`);
@@ -94,7 +104,8 @@ export class ChunkTable {
     }
     const id = this.freeIds.pop() ?? this.chunks.length;
     const dedicated = options.dedicated ?? false;
-    this.chunks[id] = { addr, length, arena, provider, views, dedicated, shadowed };
+    const reserved = options.reserved ?? false;
+    this.chunks[id] = { addr, length, arena, provider, views, dedicated, shadowed, reserved };
     this.pageMap.addChunk(addr, length);
     // A nested chunk starts with no entries of its own (the host's are kept in `shadowed`).
     if (shadowed) this.pageMap.set(addr, length / PAGE, -1);
@@ -136,6 +147,7 @@ export class ChunkTable {
     this.freeIds.push(id);
     this.mapped -= chunk.length;
     chunk.provider.unmap(chunk.addr, chunk.length);
+    if (chunk.reserved) this.reservation?.give(chunk.addr, chunk.length);
   }
 
   get(id: number): Chunk {

@@ -8,7 +8,7 @@
  *   not at a region / run start    -> INTERIOR    (into the middle of an allocation)
  *   region or run not live         -> NOT_LIVE    (a double free, or never handed out)
  */
-import type { PageProvider } from "../providers/provider.js";
+import type { AddressReservation, PageProvider } from "../providers/provider.js";
 import {
   Arena,
   type ArenaOptions,
@@ -20,7 +20,7 @@ import {
 } from "./arena.js";
 import { ChunkTable } from "./chunks.js";
 import { BITMAP_WORDS, ExtentTable, LARGE, SLAB } from "./extents.js";
-import { ADDRESS_LIMIT, PAGES_PER_SLOT, PageMap, SLOT_SIZE } from "./page-map.js";
+import { PageMap } from "./page-map.js";
 import {
   alignedUsableSize,
   CLASS_LOOKUP,
@@ -49,12 +49,7 @@ const enum Hot {
   TcacheSlots = 64, // arena.ts TCACHE_SLOTS
   RefShift = 9, // arena.ts REF_SHIFT
   RegionMask = 511, // arena.ts REGION_MASK
-  AddressLimit = 562949953421312, // page-map.ts ADDRESS_LIMIT (2^49)
-  SlotSize = 4194304, // page-map.ts SLOT_SIZE
-  PerSlot = 2.384185791015625e-7, // 1 / SLOT_SIZE, exact
-  PagesPerSlot = 1024, // page-map.ts PAGES_PER_SLOT
-  LeafBits = 12, // page-map.ts LEAF_BITS
-  LeafMask = 4095,
+  PerPage = 0.000244140625, // 1 / PAGE, exact
   // biome-ignore lint/suspicious/noDuplicateEnumValues: equal to Page by coincidence, not meaning
   LookupMax = 4096, // size-classes.ts LOOKUP_MAX_SIZE: the cached sizes, all in the lookup table
   SmallClasses = 36, // size-classes.ts SMALL_CLASSES
@@ -79,11 +74,7 @@ function checkHotConstants(): void {
     [Hot.TcacheSlots, TCACHE_SLOTS, "TCACHE_SLOTS"],
     [Hot.RefShift, REF_SHIFT, "REF_SHIFT"],
     [Hot.RegionMask, REGION_MASK, "REGION_MASK"],
-    [Hot.AddressLimit, ADDRESS_LIMIT, "ADDRESS_LIMIT"],
-    [Hot.SlotSize, SLOT_SIZE, "SLOT_SIZE"],
-    [Hot.PerSlot, 1 / SLOT_SIZE, "1 / SLOT_SIZE"],
-    [Hot.PagesPerSlot, PAGES_PER_SLOT, "PAGES_PER_SLOT"],
-    [Hot.LeafMask, 2 ** Hot.LeafBits - 1, "LEAF_MASK"],
+    [Hot.PerPage, 1 / PAGE, "1 / PAGE"],
     [Hot.LookupMax, LOOKUP_MAX_SIZE, "LOOKUP_MAX_SIZE"],
     [Hot.SmallClasses, SMALL_CLASSES, "SMALL_CLASSES"],
     [sizeClass(Hot.LookupMax), TCACHE_CLASSES - 1, "the class of LOOKUP_MAX_SIZE"],
@@ -98,18 +89,23 @@ function checkHotConstants(): void {
   }
 }
 /**
- * The page map's lookup (PageMap.lookup), written out here over the hot constants: extent
- * id of the page holding `ptr`, or -1. A unit test checks it against PageMap.lookup.
+ * The page map's lookup (PageMap.lookup) on its hot path: a pointer in the heap's reserved
+ * range is one load from the window's entries; anything else goes to PageMap.lookup out of
+ * line (a call there boxes the pointer, but only memory outside the reservation takes it).
+ * Extent id of the page holding `ptr`, or -1. A unit test checks it against PageMap.lookup.
  */
-export function extentAt(roots: readonly Int32Array[], entries: Int32Array, ptr: number): number {
-  if (!(ptr >= 0 && ptr < Hot.AddressLimit)) return -1;
-  const slot = (ptr * Hot.PerSlot) | 0; // < 2^27: truncation is the floor
-  const row = ((roots[slot >>> Hot.LeafBits] as Int32Array)[slot & Hot.LeafMask] as number) - 1;
-  if (row < 0) return -1;
-  // The offset inside a 4 MiB slot is below 2^22: integer arithmetic on it is exact.
-  return (
-    (entries[row * Hot.PagesPerSlot + (((ptr - slot * Hot.SlotSize) | 0) >>> 12)] as number) - 1
-  );
+export function extentAt(
+  entries: Int32Array,
+  windowBase: number,
+  windowLength: number,
+  pageMap: PageMap,
+  ptr: number,
+): number {
+  const offset = ptr - windowBase;
+  // offset < 2^43, so offset / 4096 < 2^31: truncation is the floor
+  return offset >= 0 && offset < windowLength
+    ? (entries[(offset * Hot.PerPage) | 0] as number) - 1
+    : pageMap.lookup(ptr);
 }
 
 export const OK = 0;
@@ -138,6 +134,11 @@ export interface HeapOptions {
   readonly maxSlots?: number;
   /** Arenas at once (default MAX_ARENAS). */
   readonly maxArenas?: number;
+  /**
+   * An address range reserved for the heap: chunks of providers that can map at an address
+   * go there, and the page map covers it with one flat array (the fast lookup).
+   */
+  readonly reservation?: AddressReservation;
 }
 
 export class Heap {
@@ -151,8 +152,9 @@ export class Heap {
 
   // The hot paths read these readonly fields directly: the arrays are allocated once at
   // their full size (lazily zeroed pages), so each stays one object and one load away.
-  private readonly roots: readonly Int32Array[];
   private readonly entries: Int32Array;
+  private readonly windowBase: number;
+  private readonly windowLength: number;
   private readonly state: Uint8Array;
   private readonly addr: Float64Array;
   private readonly pages: Float64Array;
@@ -176,11 +178,13 @@ export class Heap {
 
   constructor(options: HeapOptions = {}) {
     this.extents = new ExtentTable(options.maxExtents);
-    this.pageMap = new PageMap(options.maxSlots);
-    this.chunks = new ChunkTable(this.pageMap);
+    const reservation = options.reservation;
+    this.pageMap = new PageMap(options.maxSlots, reservation);
+    this.chunks = new ChunkTable(this.pageMap, reservation);
     this.maxArenas = Math.min(options.maxArenas ?? MAX_ARENAS, MAX_ARENAS);
-    this.roots = this.pageMap.roots;
     this.entries = this.pageMap.entries;
+    this.windowBase = this.pageMap.windowBase;
+    this.windowLength = this.pageMap.windowLength;
     this.state = this.extents.state;
     this.addr = this.extents.addr;
     this.pages = this.extents.pages;
@@ -296,7 +300,7 @@ export class Heap {
    * stack. Large runs, classes above 4 KiB and full caches go out of line.
    */
   free(ptr: number): PointerStatus {
-    const id = extentAt(this.roots, this.entries, ptr);
+    const id = extentAt(this.entries, this.windowBase, this.windowLength, this.pageMap, ptr);
     if (id < 0) return Status.NotOwned as PointerStatus;
     const offset = ptr - (this.addr[id] as number);
     // Only slabs have a small class (checked by `check`), so this also tells a slab.
@@ -347,7 +351,7 @@ export class Heap {
    * -INTERIOR, -NOT_LIVE). Read-only; the same checks as `free`.
    */
   private liveExtent(ptr: number): number {
-    const id = extentAt(this.roots, this.entries, ptr);
+    const id = extentAt(this.entries, this.windowBase, this.windowLength, this.pageMap, ptr);
     if (id < 0) return -Status.NotOwned;
     const offset = ptr - (this.addr[id] as number);
     if (offset < 0 || offset >= (this.pages[id] as number) * Hot.Page) return -Status.NotLive;

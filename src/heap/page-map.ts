@@ -14,6 +14,14 @@
  *                                      │
  *   entries: Int32Array ◄──────────────┘ row * 1024 + page in slot ─► extent id + 1 (0: none)
  *
+ * A window (the heap's reserved address range, providers/reservation.ts) is covered by the
+ * first part of `entries` directly, one entry per page, so a pointer there costs one load:
+ *
+ *   entries: │ window: page (addr - windowBase) / 4096 │ rows: windowPages + row * 1024 + page │
+ *
+ * Chunks in the window need no rows. Everything else (fixed kinds over a caller's memory,
+ * user mmap operations, heaps without a reservation) goes through the radix table.
+ *
  * Chunks that touch the same slot share its row; each owns distinct pages of it, and the
  * row counts its chunks (`rowChunks`), so it is recycled when the last one leaves:
  *
@@ -48,6 +56,12 @@ function slotSpan(addr: number, length: number): [first: number, last: number] {
   return [Math.floor(addr * PER_SLOT), Math.floor((addr + length - 1) * PER_SLOT)];
 }
 
+/** The reserved range a page map covers flatly: slot-aligned, at most 2^43 bytes. */
+export interface PageWindow {
+  readonly base: number;
+  readonly length: number;
+}
+
 export class PageMap {
   /** A dense array (never holey: V8 keeps lookups on its fast path) of leaves. */
   readonly roots: Int32Array[] = new Array<Int32Array>(ROOTS).fill(EMPTY_LEAF);
@@ -60,9 +74,29 @@ export class PageMap {
   private rows = 0;
   private readonly freeRows: number[] = [];
 
-  /** `maxSlots` slots of 4 MiB can be registered at once (default 2^16: 256 GiB of chunks). */
-  constructor(readonly maxSlots = 2 ** 16) {
-    this.entries = new Int32Array(maxSlots * PAGES_PER_SLOT);
+  /** The window's first byte and length (0: no window); see the drawing above. */
+  readonly windowBase: number;
+  readonly windowLength: number;
+  /** Entries of the window, before the rows' entries. */
+  private readonly windowPages: number;
+  /** The window's pages below the end of every window chunk registered so far (for `check`). */
+  private windowUsed = 0;
+
+  /**
+   * `maxSlots` slots of 4 MiB outside the window can be registered at once (default 2^16:
+   * 256 GiB of chunks); `window` adds one entry per page of a reserved range.
+   */
+  constructor(
+    readonly maxSlots = 2 ** 16,
+    window?: PageWindow,
+  ) {
+    this.windowBase = window?.base ?? 0;
+    this.windowLength = window?.length ?? 0;
+    if (this.windowBase % SLOT_SIZE !== 0 || this.windowLength % SLOT_SIZE !== 0)
+      throw new RangeError("a page-map window must be whole 4 MiB slots");
+    if (this.windowLength > 2 ** 43) throw new RangeError("a page-map window holds at most 8 TiB");
+    this.windowPages = this.windowLength / PAGE;
+    this.entries = new Int32Array(this.windowPages + maxSlots * PAGES_PER_SLOT);
     this.rowChunks = new Int32Array(maxSlots);
     this.rowSlot = new Float64Array(maxSlots);
   }
@@ -74,10 +108,22 @@ export class PageMap {
 
   /** Rows a chunk of `length` bytes at `addr` would add: the slots it touches that have none. */
   rowsNeeded(addr: number, length: number): number {
+    if (this.inWindow(addr, length)) return 0;
     const [first, last] = slotSpan(addr, length);
     let needed = 0;
     for (let slot = first; slot <= last; slot++) if (this.rowOf(slot) < 0) needed++;
     return needed;
+  }
+
+  /** True if [addr, addr + length) lies in the window (its pages need no rows). */
+  inWindow(addr: number, length: number): boolean {
+    return addr >= this.windowBase && addr + length <= this.windowBase + this.windowLength;
+  }
+
+  /** True if [addr, addr + length) is partly in the window and partly outside it. */
+  straddlesWindow(addr: number, length: number): boolean {
+    const end = this.windowBase + this.windowLength;
+    return !this.inWindow(addr, length) && addr < end && addr + length > this.windowBase;
   }
 
   /** The row of `slot`, or -1. */
@@ -91,6 +137,10 @@ export class PageMap {
    * not own (see the invariant above), the host's for a chunk nested in another.
    */
   addChunk(addr: number, length: number): void {
+    if (this.inWindow(addr, length)) {
+      this.windowUsed = Math.max(this.windowUsed, (addr + length - this.windowBase) / PAGE);
+      return;
+    }
     const [first, last] = slotSpan(addr, length);
     for (let slot = first; slot <= last; slot++) {
       let row = this.rowOf(slot);
@@ -116,6 +166,7 @@ export class PageMap {
   removeChunk(addr: number, length: number, restore?: Int32Array): void {
     if (restore) this.write(addr, restore);
     else this.set(addr, length / PAGE, -1);
+    if (this.inWindow(addr, length)) return;
     const [first, last] = slotSpan(addr, length);
     for (let slot = first; slot <= last; slot++) {
       const row = this.rowOf(slot);
@@ -144,13 +195,15 @@ export class PageMap {
 
   /** The index into `entries` of the page holding `addr`, or -1 if no chunk's row covers it. */
   private entryIndex(addr: number): number {
+    const offset = addr - this.windowBase;
+    if (offset >= 0 && offset < this.windowLength) return Math.floor(offset / PAGE);
     if (!(addr >= 0 && addr < ADDRESS_LIMIT)) return -1;
     const slot = Math.floor(addr * PER_SLOT);
     const row =
       ((this.roots[slot >>> LEAF_BITS] as Int32Array)[slot & (LEAF_SIZE - 1)] as number) - 1;
     if (row < 0) return -1;
     // The offset in the slot is below 2^22: integer arithmetic on it is exact.
-    return row * PAGES_PER_SLOT + (((addr - slot * SLOT_SIZE) | 0) >>> 12);
+    return this.windowPages + row * PAGES_PER_SLOT + (((addr - slot * SLOT_SIZE) | 0) >>> 12);
   }
 
   /** The extent id that owns the page holding `addr`, or -1. */
@@ -182,7 +235,12 @@ export class PageMap {
    * chunks is 0. Returns what is wrong, or undefined. Cost O(chunks * slots + 1024 per row
    * that chunks cover only partly).
    */
-  check(chunks: readonly { addr: number; length: number }[]): string | undefined {
+  check(all: readonly { addr: number; length: number }[]): string | undefined {
+    const chunks = all.filter(({ addr, length }) => !this.inWindow(addr, length));
+    const inWindow = this.checkWindow(
+      all.filter(({ addr, length }) => this.inWindow(addr, length)),
+    );
+    if (inWindow) return inWindow;
     const expected = new Map<number, number>();
     /** Per partly covered row: 1 for each page some chunk owns. */
     const partial = new Map<number, Uint8Array>();
@@ -215,7 +273,7 @@ export class PageMap {
       if (this.rowOf(this.rowSlot[row] as number) !== row) return `row ${row} is not its slot's`;
       const marks = partial.get(row) as Uint8Array;
       for (let page = 0; page < PAGES_PER_SLOT; page++) {
-        const entry = this.entries[row * PAGES_PER_SLOT + page] as number;
+        const entry = this.entries[this.windowPages + row * PAGES_PER_SLOT + page] as number;
         if (entry !== 0 && marks[page] === 0)
           return `row ${row} page ${page} is outside every chunk but maps to extent ${entry - 1}`;
       }
@@ -223,32 +281,23 @@ export class PageMap {
     return undefined;
   }
 
-  /** Metadata bytes held (for statistics). */
+  /** Every window entry outside the window's chunks is 0. Cost O(window pages used). */
+  private checkWindow(chunks: readonly { addr: number; length: number }[]): string | undefined {
+    const covered = new Uint8Array(this.windowUsed);
+    for (const { addr, length } of chunks) {
+      const first = (addr - this.windowBase) / PAGE;
+      covered.fill(1, first, first + length / PAGE);
+    }
+    for (let page = 0; page < this.windowUsed; page++) {
+      if (covered[page] === 0 && this.entries[page] !== 0)
+        return `window page ${page} is outside every chunk but maps to extent ${(this.entries[page] as number) - 1}`;
+    }
+    return undefined;
+  }
+
+  /** Metadata bytes held (for statistics): the window's entries in use, the rows, the leaves. */
   get metadataBytes(): number {
     const leaves = this.roots.filter((leaf) => leaf !== EMPTY_LEAF).length;
-    return this.rows * PAGES_PER_SLOT * 4 + leaves * LEAF_SIZE * 4;
+    return this.windowUsed * 4 + this.rows * PAGES_PER_SLOT * 4 + leaves * LEAF_SIZE * 4;
   }
-}
-
-/**
- * The index into a page map's entries of the page holding `addr`, or -1: a plain function over
- * the map's arrays, so that the heap's hot paths can pass arrays they hold themselves.
- */
-export function entryIndex(roots: readonly Int32Array[], addr: number): number {
-  if (!(addr >= 0 && addr < ADDRESS_LIMIT)) return -1;
-  const slot = Math.floor(addr * PER_SLOT);
-  const row = ((roots[slot >>> LEAF_BITS] as Int32Array)[slot & (LEAF_SIZE - 1)] as number) - 1;
-  if (row < 0) return -1;
-  // The offset in the slot is below 2^22: integer arithmetic on it is exact.
-  return row * PAGES_PER_SLOT + (((addr - slot * SLOT_SIZE) | 0) >>> 12);
-}
-
-/** The extent id owning the page that holds `addr`, or -1 (see `entryIndex`). */
-export function lookupExtent(
-  roots: readonly Int32Array[],
-  entries: Int32Array,
-  addr: number,
-): number {
-  const index = entryIndex(roots, addr);
-  return index < 0 ? -1 : (entries[index] as number) - 1;
 }

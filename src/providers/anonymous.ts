@@ -5,6 +5,7 @@
 import {
   MADV_DONTNEED,
   MAP_ANONYMOUS,
+  MAP_FIXED,
   MAP_NORESERVE,
   MAP_PRIVATE,
   MPOL_BIND,
@@ -54,6 +55,7 @@ export class AnonymousProvider implements PageProvider {
     private readonly options: AnonymousOptions = {},
   ) {
     this.zeroed = (options.pageSize ?? 4096) === 4096;
+    this.mapAt = this.zeroed ? (addr, length) => this.mapFixed(addr, length) : undefined;
     const mode = options.mode ?? MPOL_DEFAULT;
     const nodes = typeof options.nodes === "function" ? "current" : formatList(options.nodes ?? []);
     this.description =
@@ -61,10 +63,8 @@ export class AnonymousProvider implements PageProvider {
   }
 
   map(length: number, alignment: number): number {
-    const huge = (this.options.pageSize ?? 4096) > 4096;
-    const flags =
-      MAP_PRIVATE | MAP_ANONYMOUS | (huge ? 0 : MAP_NORESERVE) | (this.options.mapFlags ?? 0);
     const prot = PROT_READ | PROT_WRITE;
+    const flags = this.mapFlags();
     // Try the exact length first (huge pages are scarce); when the kernel's address is not
     // aligned, over-map by the alignment and trim both ends.
     let addr = this.platform.mmap(0, length, prot, flags, -1, 0);
@@ -77,6 +77,29 @@ export class AnonymousProvider implements PageProvider {
       const tail = raw + span - (addr + length);
       if (tail > 0) this.platform.munmap(addr + length, tail);
     }
+    this.applyPolicy(addr, length);
+    return addr;
+  }
+
+  /**
+   * Maps at `addr` over the heap's reservation (PageProvider.mapAt). Not for huge pages: a
+   * MAP_FIXED that fails for want of huge pages may or may not have unmapped the
+   * reservation, so such kinds map where the kernel puts them.
+   */
+  readonly mapAt: ((addr: number, length: number) => void) | undefined;
+
+  private mapFixed(addr: number, length: number): void {
+    this.platform.mmap(addr, length, PROT_READ | PROT_WRITE, this.mapFlags() | MAP_FIXED, -1, 0);
+    this.applyPolicy(addr, length);
+  }
+
+  private mapFlags(): number {
+    const huge = (this.options.pageSize ?? 4096) > 4096;
+    return MAP_PRIVATE | MAP_ANONYMOUS | (huge ? 0 : MAP_NORESERVE) | (this.options.mapFlags ?? 0);
+  }
+
+  /** mbind and madvise a fresh mapping; unmaps it and throws if either fails. */
+  private applyPolicy(addr: number, length: number): void {
     try {
       const mode = this.options.mode ?? MPOL_DEFAULT;
       if (mode !== MPOL_DEFAULT) {
@@ -92,7 +115,6 @@ export class AnonymousProvider implements PageProvider {
       this.platform.munmap(addr, length);
       throw error;
     }
-    return addr;
   }
 
   /** ENOMEM unless the nodes' free memory holds `length` bytes (see `refuseWhenFull`). */

@@ -135,6 +135,16 @@ export class FileProvider implements PageProvider {
   }
 
   map(length: number, alignment: number): number {
+    return this.mapChunk(length, (placement) => this.mapAligned(placement, alignment));
+  }
+
+  /** Maps a chunk at `addr`, over the heap's reservation (PageProvider.mapAt). */
+  mapAt(addr: number, length: number): void {
+    this.mapChunk(length, (placement) => this.mapFixed(placement, addr));
+  }
+
+  /** The bookkeeping of map and mapAt around `mapPlacement`, which maps the file range. */
+  private mapChunk(length: number, mapPlacement: (placement: Placement) => number): number {
     if (this.closed) throw new PlatformError(`${this.description}: map(${length})`, ENOMEM);
     const { maxSize } = this.options;
     if (maxSize !== 0 && this.mappedBytes + length > maxSize) {
@@ -147,7 +157,7 @@ export class FileProvider implements PageProvider {
     const placement = this.place(length);
     let addr: number;
     try {
-      addr = this.mapAligned(placement, alignment);
+      addr = mapPlacement(placement);
     } catch (error) {
       this.release(placement);
       throw error;
@@ -336,6 +346,19 @@ export class FileProvider implements PageProvider {
   }
 
   // ── mappings ──────────────────────────────────────────────────────────────────────────
+
+  /** Maps a placement at `addr` (MAP_FIXED over the heap's reservation). */
+  private mapFixed({ file, offset, length }: Placement, addr: number): number {
+    this.platform.mmap(
+      addr,
+      length,
+      PROT_READ | PROT_WRITE,
+      MAP_SHARED | MAP_FIXED,
+      file.fd,
+      offset,
+    );
+    return addr;
+  }
 
   /**
    * Maps a placement at an address aligned to `alignment`: reserves `length + alignment`

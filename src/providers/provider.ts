@@ -9,6 +9,27 @@
  *   e.g. the interior of a caller's buffer); the heap calls it instead of `map` when present.
  */
 
+/**
+ * An address range the heap reserved up front (PROT_NONE, no memory behind it), from which it
+ * places the chunks of providers that can map at a given address (`PageProvider.mapsAt`). The
+ * heap's page map covers it with one flat array, so finding the extent of a pointer there is
+ * a single load. Implemented over the OS by providers/reservation.ts.
+ */
+export interface AddressReservation {
+  /** First byte, aligned to the slot size. */
+  readonly base: number;
+  /** Bytes reserved, a multiple of the slot size. */
+  readonly length: number;
+  /** A free range of `length` bytes aligned to `alignment` (slot multiples), or -1. */
+  take(length: number, alignment: number): number;
+  /**
+   * Re-reserves a range from `take` whose mapping was unmapped (or whose MAP_FIXED failed)
+   * and makes it free again. If something else mapped there meanwhile, the range is left to
+   * it and never handed out again.
+   */
+  give(addr: number, length: number): void;
+}
+
 /** A page-aligned range of whole pages. */
 export interface PageRange {
   readonly addr: number;
@@ -33,6 +54,13 @@ export interface PageProvider {
    * into a NULL result with errno ENOMEM.
    */
   map(length: number, alignment: number): number;
+  /**
+   * Optional: the provider can map a chunk at an address the heap picks inside its
+   * reservation: `mapAt(addr, length)` maps exactly there, over the reservation (MAP_FIXED),
+   * or throws, after which the heap re-reserves the range. `unmap` of such a chunk may leave
+   * a hole: the heap re-reserves it.
+   */
+  readonly mapAt?: ((addr: number, length: number) => void) | undefined;
   /**
    * Optional: a chunk of the provider's choosing for a request of `length` bytes aligned to
    * `alignment`. It may be smaller than the request (the heap keeps it for later requests and

@@ -41,6 +41,18 @@ export function isMapped(addr: number): boolean {
   }
 }
 
+/**
+ * True if memory is mapped at `addr`: a mapping that can be read or written. The heap's
+ * reserved address range (PROT_NONE) holds no memory, so a chunk given back to it is not.
+ */
+export function isMemoryAt(addr: number): boolean {
+  try {
+    return smapsEntry(addr).perms.slice(0, 3) !== "---";
+  } catch {
+    return false;
+  }
+}
+
 /** The process's open file descriptors. */
 export function openFds(): number[] {
   return readdirSync("/proc/self/fd").map(Number);

@@ -10,7 +10,7 @@ import * as mk from "../../src/c.js";
 import { heap } from "../../src/kinds/heap.js";
 import { registeredKinds } from "../../src/kinds/registry.js";
 import { createPmem, MiB, PARENTS, pmemMappings, removeDir, scratchDir } from "../helpers/pmem.js";
-import { isMapped, openFds } from "../helpers/proc.js";
+import { isMemoryAt, openFds } from "../helpers/proc.js";
 
 const dirs = PARENTS.map(({ name, parent }) => ({ name, dir: scratchDir(parent) }));
 after(() => {
@@ -39,7 +39,7 @@ describe("PMEM kind lifecycle", () => {
       }
       assert.deepEqual(openFds().sort(), fds, "the same descriptors as before");
       assert.equal(pmemMappings().length, mappings, "no file mapping left in /proc/self/maps");
-      assert.ok(pointers.every((p) => !isMapped(p) && mk.memkind_detect_kind(p) === null));
+      assert.ok(pointers.every((p) => !isMemoryAt(p) && mk.memkind_detect_kind(p) === null));
       assert.equal(names.size, 1, "each kind took the descriptor, and so the name, of the last");
       assert.equal(registeredKinds(), 23);
       assert.deepEqual(readdirSync(dir), []);

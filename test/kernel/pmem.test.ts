@@ -23,7 +23,7 @@ import {
   removeDir,
   scratchDir,
 } from "../helpers/pmem.js";
-import { isMapped } from "../helpers/proc.js";
+import { isMemoryAt } from "../helpers/proc.js";
 
 const dirs: string[] = [];
 function dirOn(parent: string): string {
@@ -134,7 +134,7 @@ for (const { name, parent } of PARENTS) {
       const p = mk.memkind_malloc(kind, 64);
       assert.equal(mk.memkind_destroy_kind(kind), mk.MEMKIND_SUCCESS);
       assert.ok(!isPmemFile(fd), "file closed");
-      assert.ok(!isMapped(p), "mappings released");
+      assert.ok(!isMemoryAt(p), "mappings released");
     });
 
     it("holds at most max_size, returns NULL with ENOMEM when full, and refills after frees", () => {
@@ -207,7 +207,7 @@ for (const { name, parent } of PARENTS) {
       assert.equal(mk.memkind_destroy_kind(kind), mk.MEMKIND_SUCCESS);
       for (const p of [large, huge]) {
         assert.equal(mk.memkind_detect_kind(p), null);
-        assert.ok(!isMapped(p), "the chunk is unmapped");
+        assert.ok(!isMemoryAt(p), "the chunk is unmapped");
         const text = captureStderr(() => mk.memkind_free(null, p));
         assert.match(
           text,

@@ -17,6 +17,8 @@ import {
 } from "../../src/heap/size-classes.js";
 import { SimulatedPlatform } from "../../src/platform/index.js";
 import { AnonymousProvider } from "../../src/providers/anonymous.js";
+import type { PageProvider } from "../../src/providers/provider.js";
+import { PlatformReservation } from "../../src/providers/reservation.js";
 import { JEMALLOC_CLASSES } from "../helpers/conformance.js";
 import { fixtureRoot } from "../helpers/paths.js";
 
@@ -173,18 +175,74 @@ describe("heap on a simulated machine", () => {
   });
 
   it("the free path's inlined page-map lookup agrees with PageMap.lookup everywhere", () => {
-    const { heap, arena } = setup();
-    const blocks = [64, 5000, 100_000, 9_000_000].map((size) => heap.malloc(arena, size));
-    const { roots, entries } = heap.pageMap;
-    const probes = [0, -1, Number.NaN, 2 ** 49, 2 ** 49 - 1, 2 ** 48 - 1, 2 ** 60];
-    for (const [, chunk] of heap.chunks.all()) {
+    const os = new SimulatedPlatform({ sysfsRoot: fixtureRoot("host") });
+    const reservation = new PlatformReservation(os, 64 * SLOT_SIZE, SLOT_SIZE);
+    const heap = new Heap({ reservation });
+    const inside = heap.createArena(new AnonymousProvider(os), { decayMs: 10_000, hog: false });
+    // A provider that cannot map at an address (as a huge-page or a user mmap one): its
+    // chunks land outside the window, in the radix table.
+    const plain = new AnonymousProvider(os);
+    const elsewhere: PageProvider = {
+      description: "anywhere",
+      zeroed: true,
+      map: (length, alignment) => plain.map(length, alignment),
+      unmap: (addr, length) => plain.unmap(addr, length),
+      purge: (addr, length) => plain.purge(addr, length),
+      view: (addr, length) => plain.view(addr, length),
+    };
+    const outside = heap.createArena(elsewhere, { decayMs: 10_000, hog: false });
+    const blocks = [64, 5000, 100_000, 9_000_000].flatMap((size) => [
+      heap.malloc(inside, size),
+      heap.malloc(outside, size),
+    ]);
+    assert.ok(blocks.every((p) => p !== 0));
+    const { entries, windowBase, windowLength } = heap.pageMap;
+    const chunks = [...heap.chunks.all()].map(([, chunk]) => chunk);
+    assert.ok(chunks.some((c) => heap.pageMap.inWindow(c.addr, c.length)));
+    assert.ok(chunks.some((c) => !heap.pageMap.inWindow(c.addr, c.length)));
+    const probes = [0, -1, Number.NaN, 2 ** 49, 2 ** 49 - 1, 2 ** 48 - 1, 2 ** 60, windowBase - 1];
+    probes.push(windowBase, windowBase + windowLength - 1, windowBase + windowLength);
+    for (const chunk of chunks) {
       for (let offset = -8192; offset <= chunk.length + 8192; offset += 4096 - 8)
         probes.push(chunk.addr + offset);
     }
     for (const addr of probes) {
-      assert.equal(extentAt(roots, entries, addr), heap.pageMap.lookup(addr), `address ${addr}`);
+      const fast = extentAt(entries, windowBase, windowLength, heap.pageMap, addr);
+      assert.equal(fast, heap.pageMap.lookup(addr), `address ${addr}`);
     }
     for (const p of blocks) heap.free(p);
     heap.check();
+  });
+
+  it("places chunks in its reservation and gives their ranges back when they are unmapped", () => {
+    const os = new SimulatedPlatform({ sysfsRoot: fixtureRoot("host") });
+    const reservation = new PlatformReservation(os, 16 * SLOT_SIZE, SLOT_SIZE);
+    const heap = new Heap({ reservation });
+    const arena = heap.createArena(new AnonymousProvider(os), { decayMs: 0, hog: false });
+    const small = heap.malloc(arena, 64);
+    const big = heap.malloc(arena, 5 * SLOT_SIZE); // 20 MiB, a class: a dedicated chunk of 5 slots
+    for (const p of [small, big]) {
+      assert.ok(p >= reservation.base && p < reservation.base + reservation.length);
+    }
+    assert.equal(reservation.freeBytes, 16 * SLOT_SIZE - 6 * SLOT_SIZE);
+    heap.free(big); // decay 0: purged, wholly free, unmapped, its range reserved again
+    assert.equal(reservation.freeBytes, 16 * SLOT_SIZE - SLOT_SIZE);
+    assert.equal(heap.status(big), NOT_OWNED);
+    // Bigger than what is left: mapped outside the window, still found by pointer.
+    const huge = heap.malloc(arena, 20 * SLOT_SIZE);
+    assert.ok(
+      huge !== 0 && !(huge >= reservation.base && huge < reservation.base + reservation.length),
+    );
+    assert.equal(heap.status(huge), OK);
+    heap.free(huge);
+    heap.free(small);
+    heap.check();
+    heap.destroyArena(arena);
+    assert.equal(
+      reservation.freeBytes,
+      16 * SLOT_SIZE,
+      "destroying the arena gives every range back",
+    );
+    assert.equal(reservation.lost, 0);
   });
 });
