@@ -298,6 +298,8 @@ export class Arena {
       e.bitmaps[base + word] = inWord === 32 ? -1 : (1 << inWord) - 1;
     }
     this.pageMap.set(e.addr[id] as number, pages, id);
+    const stack = cls < TCACHE_CLASSES ? this.id * TCACHE_CLASSES + cls : -1;
+    this.pageMap.setStack(e.addr[id] as number, pages, stack);
     this.activePages += pages;
     this.linkSlab(id, cls);
     return id;

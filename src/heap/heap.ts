@@ -155,6 +155,8 @@ export class Heap {
   private readonly entries: Int32Array;
   private readonly windowBase: number;
   private readonly windowLength: number;
+  private readonly windowPages: number;
+  private readonly windowStacks: Int32Array;
   private readonly state: Uint8Array;
   private readonly addr: Float64Array;
   private readonly pages: Float64Array;
@@ -185,6 +187,8 @@ export class Heap {
     this.entries = this.pageMap.entries;
     this.windowBase = this.pageMap.windowBase;
     this.windowLength = this.pageMap.windowLength;
+    this.windowPages = this.windowLength / PAGE;
+    this.windowStacks = this.pageMap.windowStacks;
     this.state = this.extents.state;
     this.addr = this.extents.addr;
     this.pages = this.extents.pages;
@@ -300,7 +304,15 @@ export class Heap {
    * stack. Large runs, classes above 4 KiB and full caches go out of line.
    */
   free(ptr: number): PointerStatus {
-    const id = extentAt(this.entries, this.windowBase, this.windowLength, this.pageMap, ptr);
+    let id: number;
+    let stack = -1; // the region's cache stack, read with its page's entry (window only)
+    const page = (ptr - this.windowBase) * Hot.PerPage;
+    if (page >= 0 && page < this.windowPages) {
+      id = (this.entries[page | 0] as number) - 1;
+      stack = this.windowStacks[page | 0] as number;
+    } else {
+      id = this.pageMap.lookup(ptr);
+    }
     if (id < 0) return Status.NotOwned as PointerStatus;
     const offset = ptr - (this.addr[id] as number);
     // Only slabs have a small class (checked by `check`), so this also tells a slab.
@@ -319,9 +331,9 @@ export class Heap {
     const mask = 1 << (region & 31);
     if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
     this.bitmaps[live] = bits & ~mask;
-    const stack = (this.owner[id] as number) * Hot.TcacheClasses + cls;
-    const n = this.cacheCount[stack] as number;
-    if (n === Hot.TcacheSlots || cls >= Hot.TcacheClasses) return this.freeMiss(id, region, ptr);
+    // No stack (outside the window, or a class above 4 KiB) or a full one: the arena's path.
+    const n = stack < 0 ? Hot.TcacheSlots : (this.cacheCount[stack] as number);
+    if (n === Hot.TcacheSlots) return this.freeMiss(id, region, ptr);
     const top = stack * Hot.TcacheSlots + n;
     this.cachePtr[top] = ptr;
     this.cacheRef[top] = (id << Hot.RefShift) | region;
@@ -502,6 +514,7 @@ export class Heap {
         // free() tells a slab by its class alone
         throw new HeapCorruption(`extent ${id}: class ${cls} does not match its state`);
       }
+      if (slab) this.checkStacks(id, cls);
       if (!this.arenas[this.extents.arena[id] as number]) {
         throw new HeapCorruption(
           `extent ${id} belongs to destroyed arena ${this.extents.arena[id]}`,
@@ -509,5 +522,21 @@ export class Heap {
       }
     }
     for (const arena of this.allArenas()) arena.check();
+  }
+
+  /** A slab's pages in the window name its cache stack (free pushes there). */
+  private checkStacks(id: number, cls: number): void {
+    const addr = this.extents.addr[id] as number;
+    const pages = this.extents.pages[id] as number;
+    if (!this.pageMap.inWindow(addr, pages * PAGE)) return;
+    const owner = this.extents.arena[id] as number;
+    const stack = cls < TCACHE_CLASSES ? owner * TCACHE_CLASSES + cls : -1;
+    const first = (addr - this.windowBase) / PAGE;
+    for (let page = first; page < first + pages; page++) {
+      if (this.windowStacks[page] !== stack)
+        throw new HeapCorruption(
+          `slab ${id}: page ${page} names cache stack ${this.windowStacks[page]}, not ${stack}`,
+        );
+    }
   }
 }

@@ -79,6 +79,13 @@ export class PageMap {
   readonly windowLength: number;
   /** Entries of the window, before the rows' entries. */
   private readonly windowPages: number;
+  /**
+   * Per window page of a slab whose class goes through the thread cache: the slab's cache
+   * stack (arena id * TCACHE_CLASSES + class); -1 for slabs of larger classes. Read by the
+   * free fast path in parallel with the page's entry, so that pushing onto the cache does
+   * not wait for the extent's owner and class. Meaningful only where the entry is a slab.
+   */
+  readonly windowStacks: Int32Array;
   /** The window's pages below the end of every window chunk registered so far (for `check`). */
   private windowUsed = 0;
 
@@ -96,6 +103,7 @@ export class PageMap {
       throw new RangeError("a page-map window must be whole 4 MiB slots");
     if (this.windowLength > 2 ** 43) throw new RangeError("a page-map window holds at most 8 TiB");
     this.windowPages = this.windowLength / PAGE;
+    this.windowStacks = new Int32Array(this.windowPages);
     this.entries = new Int32Array(this.windowPages + maxSlots * PAGES_PER_SLOT);
     this.rowChunks = new Int32Array(maxSlots);
     this.rowSlot = new Float64Array(maxSlots);
@@ -221,6 +229,13 @@ export class PageMap {
       this.entries.fill(extent + 1, index, index + inSlot);
       page += inSlot;
     }
+  }
+
+  /** Records the cache stack of a new slab's pages (see `windowStacks`); outside: nothing. */
+  setStack(addr: number, pages: number, stack: number): void {
+    if (!this.inWindow(addr, pages * PAGE)) return;
+    const first = (addr - this.windowBase) / PAGE;
+    this.windowStacks.fill(stack, first, first + pages);
   }
 
   /** Sets only the first and last page of a run (enough for free extents: coalescing). */
