@@ -169,14 +169,11 @@ export function memkind_malloc(kind: memkind_t, size: number): Ptr {
   const arenaId = kind instanceof Kind ? kind.arenaId : -1;
   if (arenaId >= 0 && size > 0 && size <= Fast.CachedMax && (size | 0) === size) {
     const ptr = heap.mallocSmall(arenaId, size);
-    return ptr !== 0 ? ptr : outOfMemory();
+    if (ptr === 0) setErrno(ENOMEM);
+    return ptr;
   }
-  return mallocSlow(kind, size);
-}
-
-function outOfMemory(): Ptr {
-  setErrno(ENOMEM);
-  return 0;
+  // `+`: keeps the result a raw double on both paths (see Heap.mallocSmall).
+  return +mallocSlow(kind, size);
 }
 
 /** memkind_free: frees `ptr` (NULL: nothing). The kind may be NULL: it is found from the pointer. */

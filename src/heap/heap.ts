@@ -252,7 +252,9 @@ export class Heap {
     const cls = this.classOf[(size + 7) >> 3] as number;
     const stack = arenaId * Hot.TcacheClasses + cls;
     const n = (this.cacheCount[stack] as number) - 1;
-    if (n < 0) return this.mallocMiss(arenaId, cls);
+    // `+`: the miss's result joins the hit's as a raw double; a call's result is a tagged
+    // value, and joining it with the hit would box every pointer into a new heap number.
+    if (n < 0) return +this.mallocMiss(arenaId, cls);
     this.cacheCount[stack] = n;
     const top = stack * Hot.TcacheSlots + n;
     const ref = this.cacheRef[top] as number;

@@ -190,7 +190,7 @@ export class Kind {
     // The thread-cache hit, as memkind_malloc's: small enough for V8 to inline into callers.
     if (arenaId >= 0 && size > 0 && size <= CACHED_MAX && (size | 0) === size)
       return heap.mallocSmall(arenaId, size);
-    return this.mallocSlow(size);
+    return +this.mallocSlow(size); // `+`: a raw double on both paths (see Heap.mallocSmall)
   }
 
   private mallocSlow(size: number): number {
