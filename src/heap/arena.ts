@@ -299,7 +299,7 @@ export class Arena {
     }
     this.pageMap.set(e.addr[id] as number, pages, id);
     const stack = cls < TCACHE_CLASSES ? this.id * TCACHE_CLASSES + cls : -1;
-    this.pageMap.setStack(e.addr[id] as number, pages, stack);
+    this.pageMap.setSlab(e.addr[id] as number, pages, cls, stack);
     this.activePages += pages;
     this.linkSlab(id, cls);
     return id;
@@ -596,6 +596,7 @@ export class Arena {
   /** Turns a slab or large run into a dirty free run, coalesced with its free neighbours. */
   private releaseRun(id: number): void {
     const e = this.extents;
+    if (e.state[id] === SLAB) this.pageMap.clearSlab(e.addr[id] as number, e.pages[id] as number);
     const now = performance.now();
     e.state[id] = FREE_DIRTY;
     e.cls[id] = -1;

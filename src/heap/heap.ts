@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noDuplicateEnumValues: Hot is a table of named constants, equal values are coincidences
 /**
  * The heap: every arena of every kind over one page map, so that any pointer is found in
  * O(1) whatever kind it came from. It knows nothing of NUMA or files: arenas get their pages
@@ -20,7 +21,13 @@ import {
 } from "./arena.js";
 import { ChunkTable } from "./chunks.js";
 import { BITMAP_WORDS, ExtentTable, LARGE, SLAB } from "./extents.js";
-import { PageMap } from "./page-map.js";
+import {
+  PageMap,
+  SLAB_INFO_CLASS_SHIFT,
+  SLAB_INFO_PAGE_SHIFT,
+  SLAB_INFO_STACK_SHIFT,
+  slabInfo,
+} from "./page-map.js";
 import {
   alignedUsableSize,
   CLASS_LOOKUP,
@@ -50,7 +57,12 @@ const enum Hot {
   RefShift = 9, // arena.ts REF_SHIFT
   RegionMask = 511, // arena.ts REGION_MASK
   PerPage = 0.000244140625, // 1 / PAGE, exact
-  // biome-ignore lint/suspicious/noDuplicateEnumValues: equal to Page by coincidence, not meaning
+  LiveStride = 32, // 2 * BITMAP_WORDS: an extent's two bitmaps
+  InfoStackShift = 10, // page-map.ts SLAB_INFO_STACK_SHIFT
+  InfoClassShift = 4, // page-map.ts SLAB_INFO_CLASS_SHIFT
+  InfoClassMask = 63,
+  InfoPageShift = 1, // page-map.ts SLAB_INFO_PAGE_SHIFT
+  InfoPageMask = 7,
   LookupMax = 4096, // size-classes.ts LOOKUP_MAX_SIZE: the cached sizes, all in the lookup table
   SmallClasses = 36, // size-classes.ts SMALL_CLASSES
 }
@@ -75,6 +87,12 @@ function checkHotConstants(): void {
     [Hot.RefShift, REF_SHIFT, "REF_SHIFT"],
     [Hot.RegionMask, REGION_MASK, "REGION_MASK"],
     [Hot.PerPage, 1 / PAGE, "1 / PAGE"],
+    [Hot.LiveStride, 2 * BITMAP_WORDS, "2 * BITMAP_WORDS"],
+    [Hot.InfoStackShift, SLAB_INFO_STACK_SHIFT, "SLAB_INFO_STACK_SHIFT"],
+    [Hot.InfoClassShift, SLAB_INFO_CLASS_SHIFT, "SLAB_INFO_CLASS_SHIFT"],
+    [Hot.InfoPageShift, SLAB_INFO_PAGE_SHIFT, "SLAB_INFO_PAGE_SHIFT"],
+    [Hot.InfoClassMask + 1, 2 ** (SLAB_INFO_STACK_SHIFT - SLAB_INFO_CLASS_SHIFT), "class bits"],
+    [Hot.InfoPageMask + 1, 2 ** (SLAB_INFO_CLASS_SHIFT - SLAB_INFO_PAGE_SHIFT), "page bits"],
     [Hot.LookupMax, LOOKUP_MAX_SIZE, "LOOKUP_MAX_SIZE"],
     [Hot.SmallClasses, SMALL_CLASSES, "SMALL_CLASSES"],
     [sizeClass(Hot.LookupMax), TCACHE_CLASSES - 1, "the class of LOOKUP_MAX_SIZE"],
@@ -156,7 +174,7 @@ export class Heap {
   private readonly windowBase: number;
   private readonly windowLength: number;
   private readonly windowPages: number;
-  private readonly windowStacks: Int32Array;
+  private readonly windowSlabs: Int32Array;
   private readonly state: Uint8Array;
   private readonly addr: Float64Array;
   private readonly pages: Float64Array;
@@ -188,7 +206,7 @@ export class Heap {
     this.windowBase = this.pageMap.windowBase;
     this.windowLength = this.pageMap.windowLength;
     this.windowPages = this.windowLength / PAGE;
-    this.windowStacks = this.pageMap.windowStacks;
+    this.windowSlabs = this.pageMap.windowSlabs;
     this.state = this.extents.state;
     this.addr = this.extents.addr;
     this.pages = this.extents.pages;
@@ -299,41 +317,33 @@ export class Heap {
 
   /**
    * Frees `ptr`; returns OK or why it is not a live allocation (the heap is then unchanged).
-   * Hot path (a small block into the thread cache), written so that its bytecode stays small
-   * enough for V8 to inline it with memkind_free into the caller (a call that is not inlined
-   * boxes the pointer into a heap number): the page-map lookup, a range check against stale
-   * entries, the region by multiplication, the live bit, and a push on the arena's cache
-   * stack. Large runs, classes above 4 KiB and full caches go out of line.
+   * Hot path: a region of a slab in the heap's reserved window, pushed onto its cache stack.
+   * Its page's slab description gives the class, the stack and the slab's start, so the only
+   * extent data read is the live bit; the bytecode stays small enough for V8 to inline it
+   * with memkind_free into the caller (a call that is not inlined boxes the pointer into a
+   * heap number). Everything else (large runs, memory outside the window, pages in no slab,
+   * full caches) goes out of line.
    */
   free(ptr: number): PointerStatus {
-    let id: number;
-    let stack = -1; // the region's cache stack, read with its page's entry (window only)
     const page = (ptr - this.windowBase) * Hot.PerPage;
-    if (page >= 0 && page < this.windowPages) {
-      id = (this.entries[page | 0] as number) - 1;
-      stack = this.windowStacks[page | 0] as number;
-    } else {
-      id = this.pageMap.lookup(ptr);
-    }
-    if (id < 0) return Status.NotOwned as PointerStatus;
-    const offset = ptr - (this.addr[id] as number);
-    // Only slabs have a small class (checked by `check`), so this also tells a slab.
-    const cls = this.cls[id] as number;
-    if (
-      !(cls >= 0 && cls < Hot.SmallClasses && offset >= 0) ||
-      offset >= (this.pages[id] as number) * Hot.Page
-    )
-      return this.freeRun(id, offset);
+    const info = page >= 0 && page < this.windowPages ? (this.windowSlabs[page | 0] as number) : 0;
+    if (info === 0) return this.freeElsewhere(ptr);
+    const cls = (info >> Hot.InfoClassShift) & Hot.InfoClassMask;
+    // Bytes from the slab's start: the page's fraction plus the pages before it in the slab.
+    const offset =
+      (page - (page | 0) + ((info >> Hot.InfoPageShift) & Hot.InfoPageMask)) * Hot.Page;
     // The product is within 2^-30 of the region index for a region start: adding 0.5 and
     // truncating rounds it; the exact product check then rejects interior pointers.
     const region = (offset * (this.inverseSizes[cls] as number) + 0.5) | 0;
     if (region * (this.sizes[cls] as number) !== offset) return Status.Interior as PointerStatus;
-    const live = id * 2 * Hot.BitmapWords + Hot.BitmapWords + (region >> 5);
+    const id = (this.entries[page | 0] as number) - 1;
+    const live = id * Hot.LiveStride + Hot.BitmapWords + (region >> 5);
     const bits = this.bitmaps[live] as number;
     const mask = 1 << (region & 31);
     if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
     this.bitmaps[live] = bits & ~mask;
-    // No stack (outside the window, or a class above 4 KiB) or a full one: the arena's path.
+    // No stack (a class above 4 KiB) or a full one: the arena's path.
+    const stack = (info >>> Hot.InfoStackShift) - 1;
     const n = stack < 0 ? Hot.TcacheSlots : (this.cacheCount[stack] as number);
     if (n === Hot.TcacheSlots) return this.freeMiss(id, region, ptr);
     const top = stack * Hot.TcacheSlots + n;
@@ -341,6 +351,32 @@ export class Heap {
     this.cacheRef[top] = (id << Hot.RefShift) | region;
     this.cacheCount[stack] = n + 1;
     return Status.Ok as PointerStatus;
+  }
+
+  /**
+   * The free path of everything but window slabs: the page map's lookup, a range check
+   * against stale entries, then the region of a slab (with the extent's class and owner) or
+   * a large run.
+   */
+  private freeElsewhere(ptr: number): PointerStatus {
+    const id = extentAt(this.entries, this.windowBase, this.windowLength, this.pageMap, ptr);
+    if (id < 0) return Status.NotOwned as PointerStatus;
+    const offset = ptr - (this.addr[id] as number);
+    const cls = this.cls[id] as number;
+    // Only slabs have a small class (checked by `check`), so this also tells a slab.
+    if (
+      !(cls >= 0 && cls < Hot.SmallClasses && offset >= 0) ||
+      offset >= (this.pages[id] as number) * Hot.Page
+    )
+      return this.freeRun(id, offset);
+    const region = (offset * (this.inverseSizes[cls] as number) + 0.5) | 0;
+    if (region * (this.sizes[cls] as number) !== offset) return Status.Interior as PointerStatus;
+    const live = id * Hot.LiveStride + Hot.BitmapWords + (region >> 5);
+    const bits = this.bitmaps[live] as number;
+    const mask = 1 << (region & 31);
+    if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
+    this.bitmaps[live] = bits & ~mask;
+    return this.freeMiss(id, region, ptr);
   }
 
   /** A small region (live bit cleared) past a full cache or above 4 KiB: the arena's path. */
@@ -509,6 +545,7 @@ export class Heap {
   check(): void {
     const chunkError = this.chunks.check();
     if (chunkError) throw new HeapCorruption(chunkError);
+    let slabPages = 0;
     for (const id of this.extents.ids()) {
       const slab = this.extents.state[id] === SLAB;
       const cls = this.extents.cls[id] as number;
@@ -516,29 +553,42 @@ export class Heap {
         // free() tells a slab by its class alone
         throw new HeapCorruption(`extent ${id}: class ${cls} does not match its state`);
       }
-      if (slab) this.checkStacks(id, cls);
+      if (slab) slabPages += this.checkSlabPages(id, cls);
       if (!this.arenas[this.extents.arena[id] as number]) {
         throw new HeapCorruption(
           `extent ${id} belongs to destroyed arena ${this.extents.arena[id]}`,
         );
       }
     }
+    const described = this.describedPages();
+    if (described !== slabPages)
+      throw new HeapCorruption(
+        `${described} window pages describe a slab, slabs have ${slabPages}`,
+      );
     for (const arena of this.allArenas()) arena.check();
   }
 
-  /** A slab's pages in the window name its cache stack (free pushes there). */
-  private checkStacks(id: number, cls: number): void {
+  /** A slab's pages in the window describe it (free reads only that). Returns pages checked. */
+  private checkSlabPages(id: number, cls: number): number {
     const addr = this.extents.addr[id] as number;
     const pages = this.extents.pages[id] as number;
-    if (!this.pageMap.inWindow(addr, pages * PAGE)) return;
+    if (!this.pageMap.inWindow(addr, pages * PAGE)) return 0;
     const owner = this.extents.arena[id] as number;
     const stack = cls < TCACHE_CLASSES ? owner * TCACHE_CLASSES + cls : -1;
     const first = (addr - this.windowBase) / PAGE;
-    for (let page = first; page < first + pages; page++) {
-      if (this.windowStacks[page] !== stack)
-        throw new HeapCorruption(
-          `slab ${id}: page ${page} names cache stack ${this.windowStacks[page]}, not ${stack}`,
-        );
+    for (let page = 0; page < pages; page++) {
+      const info = this.windowSlabs[first + page] as number;
+      if (info !== slabInfo(cls, stack, page))
+        throw new HeapCorruption(`slab ${id}: window page ${first + page} describes it as ${info}`);
     }
+    return pages;
+  }
+
+  /** Window pages that describe a slab (any, valid or not). Cost O(window pages in use). */
+  private describedPages(): number {
+    let count = 0;
+    const used = this.pageMap.windowPagesUsed;
+    for (let page = 0; page < used; page++) if (this.windowSlabs[page] !== 0) count++;
+    return count;
   }
 }

@@ -56,6 +56,21 @@ function slotSpan(addr: number, length: number): [first: number, last: number] {
   return [Math.floor(addr * PER_SLOT), Math.floor((addr + length - 1) * PER_SLOT)];
 }
 
+/** Bit positions of a window page's slab description (PageMap.windowSlabs). */
+export const SLAB_INFO_STACK_SHIFT = 10;
+export const SLAB_INFO_CLASS_SHIFT = 4;
+export const SLAB_INFO_PAGE_SHIFT = 1;
+
+/** The description of page `page` of a slab of class `cls` whose cache stack is `stack`. */
+export function slabInfo(cls: number, stack: number, page: number): number {
+  return (
+    ((stack + 1) << SLAB_INFO_STACK_SHIFT) |
+    (cls << SLAB_INFO_CLASS_SHIFT) |
+    (page << SLAB_INFO_PAGE_SHIFT) |
+    1
+  );
+}
+
 /** The reserved range a page map covers flatly: slot-aligned, at most 2^43 bytes. */
 export interface PageWindow {
   readonly base: number;
@@ -80,14 +95,24 @@ export class PageMap {
   /** Entries of the window, before the rows' entries. */
   private readonly windowPages: number;
   /**
-   * Per window page of a slab whose class goes through the thread cache: the slab's cache
-   * stack (arena id * TCACHE_CLASSES + class); -1 for slabs of larger classes. Read by the
-   * free fast path in parallel with the page's entry, so that pushing onto the cache does
-   * not wait for the extent's owner and class. Meaningful only where the entry is a slab.
+   * Per window page: what the free fast path needs of the slab the page belongs to, so that
+   * it reads nothing of the extent but its live bits; 0 for a page in no slab.
+   *
+   *   bit  31..10             9..4     3..1            0
+   *        cache stack + 1    class    page in slab    1
+   *
+   * The cache stack is arena id * TCACHE_CLASSES + class for classes the thread cache holds,
+   * -1 (stored as 0) for larger ones. Set when a slab is made, cleared when it is released or
+   * its chunk leaves (`setSlab`, `clearSlab`, `removeChunk`).
    */
-  readonly windowStacks: Int32Array;
+  readonly windowSlabs: Int32Array;
   /** The window's pages below the end of every window chunk registered so far (for `check`). */
   private windowUsed = 0;
+
+  /** See `windowUsed`. */
+  get windowPagesUsed(): number {
+    return this.windowUsed;
+  }
 
   /**
    * `maxSlots` slots of 4 MiB outside the window can be registered at once (default 2^16:
@@ -103,7 +128,7 @@ export class PageMap {
       throw new RangeError("a page-map window must be whole 4 MiB slots");
     if (this.windowLength > 2 ** 43) throw new RangeError("a page-map window holds at most 8 TiB");
     this.windowPages = this.windowLength / PAGE;
-    this.windowStacks = new Int32Array(this.windowPages);
+    this.windowSlabs = new Int32Array(this.windowPages);
     this.entries = new Int32Array(this.windowPages + maxSlots * PAGES_PER_SLOT);
     this.rowChunks = new Int32Array(maxSlots);
     this.rowSlot = new Float64Array(maxSlots);
@@ -174,7 +199,10 @@ export class PageMap {
   removeChunk(addr: number, length: number, restore?: Int32Array): void {
     if (restore) this.write(addr, restore);
     else this.set(addr, length / PAGE, -1);
-    if (this.inWindow(addr, length)) return;
+    if (this.inWindow(addr, length)) {
+      this.clearSlab(addr, length / PAGE);
+      return;
+    }
     const [first, last] = slotSpan(addr, length);
     for (let slot = first; slot <= last; slot++) {
       const row = this.rowOf(slot);
@@ -231,11 +259,19 @@ export class PageMap {
     }
   }
 
-  /** Records the cache stack of a new slab's pages (see `windowStacks`); outside: nothing. */
-  setStack(addr: number, pages: number, stack: number): void {
+  /** Describes a new slab's window pages (see `windowSlabs`); outside the window: nothing. */
+  setSlab(addr: number, pages: number, cls: number, stack: number): void {
     if (!this.inWindow(addr, pages * PAGE)) return;
     const first = (addr - this.windowBase) / PAGE;
-    this.windowStacks.fill(stack, first, first + pages);
+    for (let page = 0; page < pages; page++)
+      this.windowSlabs[first + page] = slabInfo(cls, stack, page);
+  }
+
+  /** Forgets a released slab's window pages. */
+  clearSlab(addr: number, pages: number): void {
+    if (!this.inWindow(addr, pages * PAGE)) return;
+    const first = (addr - this.windowBase) / PAGE;
+    this.windowSlabs.fill(0, first, first + pages);
   }
 
   /** Sets only the first and last page of a run (enough for free extents: coalescing). */
