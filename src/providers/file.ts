@@ -8,7 +8,8 @@
  *          │ 4 MiB    │ punched, │ holes    │ dedicated 16 MiB │
  *          └────▲─────┴─reused──▲┴──────────┴──────────────────┘
  *   memory      │ slot-aligned  │ next chunk of <= its length goes here first
- *          MAP_SHARED | MAP_FIXED over an aligned PROT_NONE reservation
+ *          MAP_SHARED | MAP_FIXED into the heap's reserved window (`mapAt`), or over an
+ *          aligned PROT_NONE range of its own (`map`, for a heap without a window)
  *
  * Invariants and costs:
  * - Mapping a chunk only sizes the file (ftruncate): its range is a hole. The heap commits
