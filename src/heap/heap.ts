@@ -277,9 +277,7 @@ export class Heap {
     const top = stack * Hot.TcacheSlots + n;
     const ref = this.cacheRef[top] as number;
     const live =
-      (ref >>> Hot.RefShift) * 2 * Hot.BitmapWords +
-      Hot.BitmapWords +
-      ((ref & Hot.RegionMask) >> 5);
+      (ref >>> Hot.RefShift) * Hot.LiveStride + Hot.BitmapWords + ((ref & Hot.RegionMask) >> 5);
     // ref & 31 is the region's bit: the region is ref's low bits.
     this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << (ref & 31));
     return this.cachePtr[top] as number;
