@@ -352,45 +352,29 @@ export class Heap {
   }
 
   /**
-   * The free path of everything but window slabs: the page map's lookup, a range check
-   * against stale entries, then the region of a slab (with the extent's class and owner) or
-   * a large run.
+   * The free path of everything but window slabs: the checks of `liveExtent` (page-map
+   * lookup, stale entries, region start, live bit), then the arena frees the region or run.
    */
   private freeElsewhere(ptr: number): PointerStatus {
-    const id = extentAt(this.entries, this.windowBase, this.windowLength, this.pageMap, ptr);
-    if (id < 0) return Status.NotOwned as PointerStatus;
-    const offset = ptr - (this.addr[id] as number);
+    const id = this.liveExtent(ptr);
+    if (id < 0) return -id as PointerStatus;
+    const arena = this.arenas[this.owner[id] as number] as Arena;
+    if (this.state[id] === Hot.Large) {
+      arena.freeLarge(id);
+      return Status.Ok as PointerStatus;
+    }
     const cls = this.cls[id] as number;
-    // Only slabs have a small class (checked by `check`), so this also tells a slab.
-    if (
-      !(cls >= 0 && cls < Hot.SmallClasses && offset >= 0) ||
-      offset >= (this.pages[id] as number) * Hot.Page
-    )
-      return this.freeRun(id, offset);
-    const region = (offset * (this.inverseSizes[cls] as number) + 0.5) | 0;
-    if (region * (this.sizes[cls] as number) !== offset) return Status.Interior as PointerStatus;
+    const region = Math.round((ptr - (this.addr[id] as number)) * (INVERSE_SIZES[cls] as number));
     const live = id * Hot.LiveStride + Hot.BitmapWords + (region >> 5);
-    const bits = this.bitmaps[live] as number;
-    const mask = 1 << (region & 31);
-    if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
-    this.bitmaps[live] = bits & ~mask;
-    return this.freeMiss(id, region, ptr);
+    this.bitmaps[live] = (this.bitmaps[live] as number) & ~(1 << (region & 31));
+    arena.freeSmall(id, region, cls, ptr);
+    return Status.Ok as PointerStatus;
   }
 
   /** A small region (live bit cleared) past a full cache or above 4 KiB: the arena's path. */
   private freeMiss(id: number, region: number, ptr: number): PointerStatus {
     const cls = this.cls[id] as number;
     (this.arenas[this.owner[id] as number] as Arena).freeSmall(id, region, cls, ptr);
-    return Status.Ok as PointerStatus;
-  }
-
-  /** The free path of large runs, of stale entries and of free extents. */
-  private freeRun(id: number, offset: number): PointerStatus {
-    if (!(offset >= 0 && offset < (this.pages[id] as number) * Hot.Page))
-      return Status.NotLive as PointerStatus; // a stale entry
-    if (this.state[id] !== Hot.Large) return Status.NotLive as PointerStatus;
-    if (offset !== 0) return Status.Interior as PointerStatus;
-    (this.arenas[this.owner[id] as number] as Arena).freeLarge(id);
     return Status.Ok as PointerStatus;
   }
 
@@ -408,9 +392,7 @@ export class Heap {
       const cls = this.cls[id] as number;
       const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
       if (region * (SIZES[cls] as number) !== offset) return -Status.Interior;
-      const bits = this.bitmaps[
-        id * 2 * Hot.BitmapWords + Hot.BitmapWords + (region >> 5)
-      ] as number;
+      const bits = this.bitmaps[id * Hot.LiveStride + Hot.BitmapWords + (region >> 5)] as number;
       return (bits & (1 << (region & 31))) === 0 ? -Status.NotLive : id;
     }
     if (state === Hot.Large) return offset === 0 ? id : -Status.Interior;
