@@ -540,7 +540,7 @@ export class Heap {
         );
       }
     }
-    const described = this.describedPages();
+    const described = this.pageMap.windowSlabPages;
     if (described !== slabPages)
       throw new HeapCorruption(
         `${described} window pages describe a slab, slabs have ${slabPages}`,
@@ -562,13 +562,5 @@ export class Heap {
         throw new HeapCorruption(`slab ${id}: window page ${first + page} describes it as ${info}`);
     }
     return pages;
-  }
-
-  /** Window pages that describe a slab (any, valid or not). Cost O(window pages in use). */
-  private describedPages(): number {
-    let count = 0;
-    const used = this.pageMap.windowPagesUsed;
-    for (let page = 0; page < used; page++) if (this.windowSlabs[page] !== 0) count++;
-    return count;
   }
 }

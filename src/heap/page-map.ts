@@ -56,6 +56,15 @@ function slotSpan(addr: number, length: number): [first: number, last: number] {
   return [Math.floor(addr * PER_SLOT), Math.floor((addr + length - 1) * PER_SLOT)];
 }
 
+/** 4 KiB of zeros, for comparing a slot's entries with nothing (a memcmp). */
+const ZEROS = Buffer.alloc(PAGES_PER_SLOT * 4);
+
+/** True if array[start, end) (at most one slot) is all zeros. */
+function isZero(array: Int32Array, start: number, end: number): boolean {
+  const bytes = Buffer.from(array.buffer, array.byteOffset + start * 4, (end - start) * 4);
+  return bytes.equals(ZEROS.subarray(0, bytes.length));
+}
+
 /** Bit positions of a window page's slab description (PageMap.windowSlabs). */
 export const SLAB_INFO_STACK_SHIFT = 10;
 export const SLAB_INFO_CLASS_SHIFT = 4;
@@ -106,12 +115,16 @@ export class PageMap {
    * its chunk leaves (`setSlab`, `clearSlab`, `removeChunk`).
    */
   readonly windowSlabs: Int32Array;
-  /** The window's pages below the end of every window chunk registered so far (for `check`). */
-  private windowUsed = 0;
+  /**
+   * The window's slots that ever held a chunk (for `check`: only their pages can have been
+   * written, so only they are scanned, however far apart alignment put them).
+   */
+  private readonly windowSlotsUsed = new Set<number>();
 
-  /** See `windowUsed`. */
-  get windowPagesUsed(): number {
-    return this.windowUsed;
+  /** Window pages of the slots that ever held a chunk: [first page, end page) per slot. */
+  *windowPagesUsed(): IterableIterator<[number, number]> {
+    for (const slot of this.windowSlotsUsed)
+      yield [slot * PAGES_PER_SLOT, (slot + 1) * PAGES_PER_SLOT];
   }
 
   /**
@@ -171,7 +184,8 @@ export class PageMap {
    */
   addChunk(addr: number, length: number): void {
     if (this.inWindow(addr, length)) {
-      this.windowUsed = Math.max(this.windowUsed, (addr + length - this.windowBase) / PAGE);
+      const [first, last] = slotSpan(addr - this.windowBase, length);
+      for (let slot = first; slot <= last; slot++) this.windowSlotsUsed.add(slot);
       return;
     }
     const [first, last] = slotSpan(addr, length);
@@ -259,18 +273,26 @@ export class PageMap {
     }
   }
 
+  /** Window pages that describe a slab now (kept by `setSlab` and `clearSlab`, for `check`). */
+  windowSlabPages = 0;
+
   /** Describes a new slab's window pages (see `windowSlabs`); outside the window: nothing. */
   setSlab(addr: number, pages: number, cls: number, stack: number): void {
     if (!this.inWindow(addr, pages * PAGE)) return;
     const first = (addr - this.windowBase) / PAGE;
-    for (let page = 0; page < pages; page++)
+    for (let page = 0; page < pages; page++) {
+      if (this.windowSlabs[first + page] === 0) this.windowSlabPages++;
       this.windowSlabs[first + page] = slabInfo(cls, stack, page);
+    }
   }
 
-  /** Forgets a released slab's window pages. */
+  /** Forgets the descriptions of a released slab's (or chunk's) window pages. Cost O(pages). */
   clearSlab(addr: number, pages: number): void {
     if (!this.inWindow(addr, pages * PAGE)) return;
     const first = (addr - this.windowBase) / PAGE;
+    for (let page = first; page < first + pages; page++) {
+      if (this.windowSlabs[page] !== 0) this.windowSlabPages--;
+    }
     this.windowSlabs.fill(0, first, first + pages);
   }
 
@@ -332,23 +354,50 @@ export class PageMap {
     return undefined;
   }
 
-  /** Every window entry outside the window's chunks is 0. Cost O(window pages used). */
+  /**
+   * Every window entry and slab description outside the window's chunks is 0, in the slots
+   * chunks ever touched. Cost O(chunks), plus a memcmp of 8 KiB per slot no chunk holds now
+   * and O(1024) per slot a chunk covers only in part.
+   */
   private checkWindow(chunks: readonly { addr: number; length: number }[]): string | undefined {
-    const covered = new Uint8Array(this.windowUsed);
+    /** Per slot a chunk touches: pages covered (whole slots are the common case). */
+    const covered = new Map<number, Uint8Array | "whole">();
     for (const { addr, length } of chunks) {
       const first = (addr - this.windowBase) / PAGE;
-      covered.fill(1, first, first + length / PAGE);
+      for (let page = first; page < first + length / PAGE; ) {
+        const slot = Math.floor(page / PAGES_PER_SLOT);
+        const end = Math.min(first + length / PAGE, (slot + 1) * PAGES_PER_SLOT);
+        const known = covered.get(slot);
+        if (end - page === PAGES_PER_SLOT) covered.set(slot, "whole");
+        else if (known !== "whole") {
+          const marks = known ?? new Uint8Array(PAGES_PER_SLOT);
+          marks.fill(1, page - slot * PAGES_PER_SLOT, end - slot * PAGES_PER_SLOT);
+          covered.set(slot, marks);
+        }
+        page = end;
+      }
     }
-    for (let page = 0; page < this.windowUsed; page++) {
-      if (covered[page] === 0 && this.entries[page] !== 0)
-        return `window page ${page} is outside every chunk but maps to extent ${(this.entries[page] as number) - 1}`;
+    for (const [start, end] of this.windowPagesUsed()) {
+      const marks = covered.get(start / PAGES_PER_SLOT);
+      if (marks === "whole") continue;
+      if (marks === undefined) {
+        if (!isZero(this.entries, start, end) || !isZero(this.windowSlabs, start, end))
+          return `window slot ${start / PAGES_PER_SLOT} holds no chunk but has entries`;
+        continue;
+      }
+      for (let page = start; page < end; page++) {
+        if (marks[page - start] === 1) continue;
+        if (this.entries[page] !== 0 || this.windowSlabs[page] !== 0)
+          return `window page ${page} is outside every chunk but maps to extent ${(this.entries[page] as number) - 1}`;
+      }
     }
     return undefined;
   }
 
-  /** Metadata bytes held (for statistics): the window's entries in use, the rows, the leaves. */
+  /** Metadata bytes held (for statistics): the window's entries and descriptions in use, the rows, the leaves. */
   get metadataBytes(): number {
     const leaves = this.roots.filter((leaf) => leaf !== EMPTY_LEAF).length;
-    return this.windowUsed * 4 + this.rows * PAGES_PER_SLOT * 4 + leaves * LEAF_SIZE * 4;
+    const windowEntries = this.windowSlotsUsed.size * PAGES_PER_SLOT;
+    return windowEntries * 8 + this.rows * PAGES_PER_SLOT * 4 + leaves * LEAF_SIZE * 4;
   }
 }
