@@ -42,6 +42,8 @@ import {
 // check on every use; these hot paths use module-local constants instead.
 const BITMAP_WORDS = IMPORTED_BITMAP_WORDS;
 const SLAB = IMPORTED_SLAB;
+/** The longest chunk growth maps (runFromMap): 64 slots. */
+const GROW_MAX = 256 * 1024 * 1024;
 const PAGE = IMPORTED_PAGE;
 
 /** Small classes up to 4096 bytes go through the thread cache (memkind: lg_tcache_max 12). */
@@ -122,6 +124,8 @@ export class Arena {
   lastRunZeroed = false;
 
   private nextDecayCheck = 0;
+  /** The length of the next grown chunk (runFromMap). */
+  private nextChunkLength = SLOT_SIZE;
   private readonly extents: ExtentTable;
   private readonly pageMap: PageMap;
   private readonly chunks: ChunkTable;
@@ -437,20 +441,36 @@ export class Arena {
   }
 
   /**
-   * A run from a fresh mapping: whole 4 MiB slots, slot-aligned, dedicated to the run when it
-   * needs more than one slot (so it can be unmapped once free).
+   * A run from a fresh mapping of whole 4 MiB slots, slot-aligned. Where the provider allows
+   * (PageProvider.growChunks) and the chunk goes in the reservation, the chunk is
+   * `nextChunkLength` long if the run fits (that length then doubles, up to GROW_MAX), with
+   * one fallback to the run's own length if the provider refuses. Otherwise the chunk is the
+   * run's slots, dedicated to the run when it needs more than one slot (so it can be unmapped
+   * once free).
    */
   private runFromMap(pages: number, alignment: number): number {
-    const length = Math.ceil((pages * PAGE) / SLOT_SIZE) * SLOT_SIZE;
-    const addr = this.mapChunk(length, Math.max(SLOT_SIZE, alignment));
+    const needed = Math.ceil((pages * PAGE) / SLOT_SIZE) * SLOT_SIZE;
+    const grows =
+      this.provider.growChunks === true &&
+      this.provider.mapAt !== undefined &&
+      this.chunks.reservation !== undefined &&
+      needed <= this.nextChunkLength;
+    let length = grows ? this.nextChunkLength : needed;
+    const chunkAlignment = Math.max(SLOT_SIZE, alignment);
+    let addr = this.mapChunk(length, chunkAlignment);
+    if (addr < 0 && length > needed) {
+      length = needed;
+      addr = this.mapChunk(length, chunkAlignment);
+    }
     if (addr < 0) return -1;
+    if (grows) this.nextChunkLength = Math.min(GROW_MAX, length * 2);
     const reserved = this.lastChunkReserved;
     if (!this.commit(addr, pages)) {
       this.provider.unmap(addr, length);
       if (reserved) this.chunks.reservation?.give(addr, length);
       return -1;
     }
-    const id = this.adopt(addr, length, length > SLOT_SIZE, reserved);
+    const id = this.adopt(addr, length, !grows && length > SLOT_SIZE, reserved);
     if (id < 0) return -1;
     this.lastRunZeroed = this.provider.zeroed;
     return this.carve(id, pages, alignment);

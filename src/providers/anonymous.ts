@@ -49,6 +49,8 @@ export class AnonymousProvider implements PageProvider {
   readonly description: string;
   /** Purged 4 KiB pages read as zero; huge-page purges round inwards, so not all of a run. */
   readonly zeroed: boolean;
+  /** 4 KiB pages without a room check: see PageProvider.growChunks. */
+  readonly growChunks: boolean;
 
   constructor(
     private readonly platform: Platform,
@@ -57,6 +59,7 @@ export class AnonymousProvider implements PageProvider {
     this.zeroed = (options.pageSize ?? 4096) === 4096;
     this.mapAt = this.zeroed ? (addr, length) => this.mapFixed(addr, length) : undefined;
     const mode = options.mode ?? MPOL_DEFAULT;
+    this.growChunks = this.zeroed && !(options.refuseWhenFull && mode === MPOL_BIND);
     const nodes = typeof options.nodes === "function" ? "current" : formatList(options.nodes ?? []);
     this.description =
       mode === MPOL_DEFAULT ? "anonymous" : `anonymous ${MPOL_NAMES[mode]} {${nodes}}`;

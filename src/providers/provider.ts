@@ -49,6 +49,14 @@ export interface PageProvider {
    */
   readonly releaseFreeChunks?: boolean;
   /**
+   * Optional: mapping more than a request needs costs nothing until the pages are touched
+   * (anonymous 4 KiB pages, MAP_NORESERVE, no room check). The heap then maps its chunks in
+   * the reservation at geometrically growing lengths, 4 MiB doubling to 256 MiB, as
+   * jemalloc's retained extents grow: fewer chunk boundaries, so freed runs of different
+   * sizes coalesce and are reused instead of fresh pages being touched.
+   */
+  readonly growChunks?: boolean;
+  /**
    * Maps `length` bytes aligned to `alignment` (both multiples of the slot size). Throws a
    * PlatformError (ENOMEM, EINVAL, ...) when the memory cannot be had; the heap turns that
    * into a NULL result with errno ENOMEM.
@@ -57,8 +65,9 @@ export interface PageProvider {
   /**
    * Optional: the provider can map a chunk at an address the heap picks inside its
    * reservation: `mapAt(addr, length)` maps exactly there, over the reservation (MAP_FIXED),
-   * or throws, after which the heap re-reserves the range. `unmap` of such a chunk may leave
-   * a hole: the heap re-reserves it.
+   * or throws, after which the heap re-reserves the range: a provider that fails after its
+   * MAP_FIXED unmaps the range first (leaves a hole). `unmap` of such a chunk may leave a
+   * hole too: the heap re-reserves it.
    */
   readonly mapAt?: ((addr: number, length: number) => void) | undefined;
   /**

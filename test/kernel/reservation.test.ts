@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as mk from "../../src/c.js";
+import { Heap } from "../../src/heap/heap.js";
 import { SLOT_SIZE } from "../../src/heap/page-map.js";
 import { heap } from "../../src/kinds/heap.js";
 import {
@@ -15,6 +16,8 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from "../../src/platform/index.js";
+import { AnonymousProvider } from "../../src/providers/anonymous.js";
+import type { PageProvider } from "../../src/providers/provider.js";
 import { PlatformReservation } from "../../src/providers/reservation.js";
 import { isMemoryAt, smapsEntry } from "../helpers/proc.js";
 
@@ -98,5 +101,115 @@ describe("reserved window", () => {
     assert.equal(reservation.freeBytes, 8 * SLOT_SIZE);
     assert.equal(reservation.take(8 * SLOT_SIZE, SLOT_SIZE), base, "the ranges merged back whole");
     os.munmap(base, 8 * SLOT_SIZE);
+  });
+
+  describe("chunk growth", () => {
+    const MiB = 2 ** 20;
+    /** A heap over a 2 GiB reservation of its own, and its arena's chunk lengths in MiB. */
+    function grownHeap(provider: PageProvider = new AnonymousProvider(os)) {
+      const reservation = new PlatformReservation(os, 512 * SLOT_SIZE, SLOT_SIZE);
+      const local = new Heap({ reservation });
+      const arena = local.createArena(provider, { decayMs: 10_000, hog: false });
+      const lengths = () =>
+        [...local.chunks.all()]
+          .map(([, chunk]) => chunk)
+          .sort((a, b) => a.addr - b.addr)
+          .map((chunk) => chunk.length / MiB);
+      return { reservation, heap: local, arena, lengths };
+    }
+
+    it("maps chunks of 4 MiB doubling to 256 MiB, untouched, so freed runs share long chunks", () => {
+      const { reservation, heap: local, arena, lengths } = grownHeap();
+      const blocks: number[] = [];
+      while (lengths().length < 9) {
+        const p = local.malloc(arena, 3 * MiB);
+        assert.notEqual(p, 0);
+        blocks.push(p);
+      }
+      assert.deepEqual(lengths(), [4, 8, 16, 32, 64, 128, 256, 256, 256]);
+      const chunk = [...local.chunks.all()].map(([, c]) => c).find((c) => c.length === 256 * MiB);
+      assert.ok(chunk && !chunk.dedicated && chunk.reserved);
+      assert.equal(smapsEntry(chunk.addr + chunk.length - 4096).rss, 0, "untouched: no memory");
+      // Four freed neighbours in one grown chunk coalesce into a run of three slots.
+      const [a, b, c, d] = blocks.filter((p) => p >= chunk.addr && p < chunk.addr + chunk.length);
+      for (const p of [a, b, c, d]) local.free(p as number);
+      const big = local.malloc(arena, 12 * MiB);
+      assert.equal(big, a, "a 12 MiB block reuses the four freed 3 MiB runs");
+      local.check();
+      local.free(big);
+      for (const p of blocks) if (![a, b, c, d].includes(p)) local.free(p);
+      local.check();
+      local.destroyArena(arena);
+      assert.equal(reservation.freeBytes, reservation.length);
+      os.munmap(reservation.base, reservation.length);
+    });
+
+    it("gives a run longer than the next chunk length a dedicated chunk, unmapped when free", () => {
+      const { reservation, heap: local, arena, lengths } = grownHeap();
+      const small = local.malloc(arena, 64);
+      assert.deepEqual(lengths(), [4]);
+      const big = local.malloc(arena, 12 * MiB); // longer than the next length (8 MiB)
+      assert.deepEqual(lengths(), [4, 12]);
+      local.free(big);
+      local.purgeAll();
+      assert.deepEqual(lengths(), [4], "the dedicated chunk went");
+      assert.equal(isMemoryAt(big), false);
+      local.free(small);
+      local.destroyArena(arena);
+      os.munmap(reservation.base, reservation.length);
+    });
+
+    it("falls back to the run's own length when the provider refuses a grown chunk", () => {
+      const plain = new AnonymousProvider(os);
+      let refused = 0;
+      const picky: PageProvider = {
+        description: "refuses chunks over 4 MiB",
+        zeroed: true,
+        growChunks: true,
+        map: (length, alignment) => plain.map(length, alignment),
+        // As AnonymousProvider's room check: the chunk is mapped, refused and unmapped.
+        mapAt: (addr, length) => {
+          plain.mapAt?.(addr, length);
+          if (length > SLOT_SIZE) {
+            refused++;
+            plain.unmap(addr, length);
+            throw new RangeError("no room");
+          }
+        },
+        unmap: (addr, length) => plain.unmap(addr, length),
+        purge: (addr, length) => plain.purge(addr, length),
+        view: (addr, length) => plain.view(addr, length),
+      };
+      const { reservation, heap: local, arena, lengths } = grownHeap(picky);
+      const blocks = [1, 2, 3].map(() => local.malloc(arena, 3 * MiB));
+      assert.ok(blocks.every((p) => p !== 0));
+      assert.deepEqual(lengths(), [4, 4, 4]);
+      assert.ok(refused >= 2, "a grown chunk was asked for and refused");
+      assert.equal(reservation.lost, 0);
+      for (const p of blocks) local.free(p);
+      local.check();
+      local.destroyArena(arena);
+      assert.equal(reservation.freeBytes, reservation.length);
+      os.munmap(reservation.base, reservation.length);
+    });
+
+    it("keeps slot-sized chunks for providers that do not allow growth", () => {
+      const plain = new AnonymousProvider(os);
+      const fixedSize: PageProvider = {
+        description: "no growth",
+        zeroed: true,
+        map: (length, alignment) => plain.map(length, alignment),
+        mapAt: (addr, length) => plain.mapAt?.(addr, length),
+        unmap: (addr, length) => plain.unmap(addr, length),
+        purge: (addr, length) => plain.purge(addr, length),
+        view: (addr, length) => plain.view(addr, length),
+      };
+      const { reservation, heap: local, arena, lengths } = grownHeap(fixedSize);
+      const blocks = [1, 2, 3].map(() => local.malloc(arena, 3 * MiB));
+      assert.deepEqual(lengths(), [4, 4, 4]);
+      for (const p of blocks) local.free(p);
+      local.destroyArena(arena);
+      os.munmap(reservation.base, reservation.length);
+    });
   });
 });
