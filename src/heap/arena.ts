@@ -48,6 +48,15 @@ const PAGE = IMPORTED_PAGE;
 
 /** Small classes up to 4096 bytes go through the thread cache (memkind: lg_tcache_max 12). */
 export const TCACHE_CLASSES = CLASS_SIZES.indexOf(4096) + 1;
+/**
+ * Cache stacks per arena in the heap's cache arrays: the power of two above TCACHE_CLASSES,
+ * so that a stack index is (arena id << TCACHE_STACK_SHIFT) | class, one OR on the hot path.
+ */
+export const TCACHE_STACK_SHIFT = 5;
+/** The cache stack of `cls` in arena `arenaId`, or -1 for a class the cache does not hold. */
+export function cacheStack(arenaId: number, cls: number): number {
+  return cls < TCACHE_CLASSES ? (arenaId << TCACHE_STACK_SHIFT) | cls : -1;
+}
 /** Regions a cache stack holds per class; a miss fills half, a full stack flushes half. */
 export const TCACHE_SLOTS = 64;
 /**
@@ -302,7 +311,7 @@ export class Arena {
       e.bitmaps[base + word] = inWord === 32 ? -1 : (1 << inWord) - 1;
     }
     this.pageMap.set(e.addr[id] as number, pages, id);
-    const stack = cls < TCACHE_CLASSES ? this.id * TCACHE_CLASSES + cls : -1;
+    const stack = cacheStack(this.id, cls);
     this.pageMap.setSlab(e.addr[id] as number, pages, cls, stack);
     this.activePages += pages;
     this.linkSlab(id, cls);

@@ -13,11 +13,13 @@ import type { AddressReservation, PageProvider } from "../providers/provider.js"
 import {
   Arena,
   type ArenaOptions,
+  cacheStack,
   HeapCorruption,
   REF_SHIFT,
   REGION_MASK,
   TCACHE_CLASSES,
   TCACHE_SLOTS,
+  TCACHE_STACK_SHIFT,
 } from "./arena.js";
 import { ChunkTable } from "./chunks.js";
 import { BITMAP_WORDS, ExtentTable, LARGE, SLAB } from "./extents.js";
@@ -52,12 +54,14 @@ const enum Hot {
   Page = 4096, // size-classes.ts PAGE
   SmallMax = 14336, // size-classes.ts SMALL_MAX
   BitmapWords = 16, // extents.ts BITMAP_WORDS
-  TcacheClasses = 29, // arena.ts TCACHE_CLASSES
+  TcacheStackShift = 5, // arena.ts TCACHE_STACK_SHIFT
+  TcacheSlotShift = 6, // log2 of arena.ts TCACHE_SLOTS
   TcacheSlots = 64, // arena.ts TCACHE_SLOTS
   RefShift = 9, // arena.ts REF_SHIFT
   RegionMask = 511, // arena.ts REGION_MASK
   PerPage = 0.000244140625, // 1 / PAGE, exact
   LiveStride = 32, // 2 * BITMAP_WORDS: an extent's two bitmaps
+  LiveShift = 5, // log2 of LiveStride
   InfoStackShift = 10, // page-map.ts SLAB_INFO_STACK_SHIFT
   InfoClassShift = 4, // page-map.ts SLAB_INFO_CLASS_SHIFT
   InfoClassMask = 63,
@@ -82,12 +86,15 @@ function checkHotConstants(): void {
     [Hot.Page, PAGE, "PAGE"],
     [Hot.SmallMax, SMALL_MAX, "SMALL_MAX"],
     [Hot.BitmapWords, BITMAP_WORDS, "BITMAP_WORDS"],
-    [Hot.TcacheClasses, TCACHE_CLASSES, "TCACHE_CLASSES"],
+    [Hot.TcacheStackShift, TCACHE_STACK_SHIFT, "TCACHE_STACK_SHIFT"],
+    [1 << Hot.TcacheSlotShift, TCACHE_SLOTS, "1 << TcacheSlotShift"],
+    [+(TCACHE_CLASSES <= 1 << TCACHE_STACK_SHIFT), 1, "TCACHE_CLASSES <= 1 << TCACHE_STACK_SHIFT"],
     [Hot.TcacheSlots, TCACHE_SLOTS, "TCACHE_SLOTS"],
     [Hot.RefShift, REF_SHIFT, "REF_SHIFT"],
     [Hot.RegionMask, REGION_MASK, "REGION_MASK"],
     [Hot.PerPage, 1 / PAGE, "1 / PAGE"],
     [Hot.LiveStride, 2 * BITMAP_WORDS, "2 * BITMAP_WORDS"],
+    [1 << Hot.LiveShift, 2 * BITMAP_WORDS, "1 << LiveShift"],
     [Hot.InfoStackShift, SLAB_INFO_STACK_SHIFT, "SLAB_INFO_STACK_SHIFT"],
     [Hot.InfoClassShift, SLAB_INFO_CLASS_SHIFT, "SLAB_INFO_CLASS_SHIFT"],
     [Hot.InfoPageShift, SLAB_INFO_PAGE_SHIFT, "SLAB_INFO_PAGE_SHIFT"],
@@ -134,13 +141,32 @@ export type PointerStatus = typeof OK | typeof NOT_OWNED | typeof INTERIOR | typ
 
 checkHotConstants();
 
-const SIZES = Float64Array.from(CLASS_SIZES.slice(0, sizeClass(SMALL_MAX) + 1));
 /**
- * 1 / size of each small class. Region index = round(offset / size) computed as a multiply
- * (an integer divide costs ~10 ns); the product check `region * size === offset` then tells
- * an exact region start from an interior pointer, with no rounding doubt (offsets < 2^15).
+ * Region index by an integer multiply and shift instead of a divide (Granlund-Montgomery):
+ * for every offset below 2^15 (a slab has at most 8 pages),
+ *
+ *   floor(offset / size) = (offset * m) >>> s,  s = 15 + ceil(log2 size),  m = ceil(2^s / size)
+ *
+ * and m <= 2^16, so the product stays below 2^31 (exact in Math.imul). `region * size ===
+ * offset` then tells a region start from an interior pointer. Indexed by class; padded to 64
+ * entries, the range of the slab description's 6-bit class field, so V8 drops the bounds
+ * checks on the free path. Unit-tested against division for every offset of every slab.
  */
-const INVERSE_SIZES = SIZES.map((size) => 1 / size);
+const CLASS_TABLE_LENGTH = 64;
+export const REGION_SIZE = new Int32Array(CLASS_TABLE_LENGTH);
+export const REGION_MULTIPLIER = new Int32Array(CLASS_TABLE_LENGTH);
+export const REGION_SHIFT = new Int32Array(CLASS_TABLE_LENGTH);
+for (let cls = 0; cls < SMALL_CLASSES; cls++) {
+  const size = CLASS_SIZES[cls] as number;
+  const shift = 15 + Math.ceil(Math.log2(size));
+  REGION_SIZE[cls] = size;
+  REGION_SHIFT[cls] = shift;
+  REGION_MULTIPLIER[cls] = Math.ceil(2 ** shift / size);
+}
+/** The region of small class `cls` at `offset` (< 2^15) bytes into its slab, rounded down. */
+export function regionAt(offset: number, cls: number): number {
+  return Math.imul(offset, REGION_MULTIPLIER[cls] as number) >>> (REGION_SHIFT[cls] as number);
+}
 
 /** Most arenas a heap holds at once (memkind: jemalloc's MALLOCX_ARENA_MAX, 0xffe). */
 export const MAX_ARENAS = 4094;
@@ -183,11 +209,13 @@ export class Heap {
   private readonly bitmaps: Int32Array;
   /** Class of each request up to 4096 bytes, at 8-byte steps (size-classes.ts CLASS_LOOKUP). */
   private readonly classOf: Readonly<Uint8Array>;
-  /** Size of each small class and its inverse (region index by multiplication). */
-  private readonly sizes: Float64Array;
-  private readonly inverseSizes: Float64Array;
+  /** Size, multiplier and shift of each small class (REGION_SIZE, regionAt). */
+  private readonly regionSize: Int32Array;
+  private readonly regionMultiplier: Int32Array;
+  private readonly regionShift: Int32Array;
   /**
-   * The thread caches of all arenas, indexed by stack = arena id * TCACHE_CLASSES + class:
+   * The thread caches of all arenas, indexed by stack = arena id << TCACHE_STACK_SHIFT | class
+   * (cacheStack; the stacks past TCACHE_CLASSES in each arena's 32 are never used):
    *   cacheCount[stack]                       regions cached on the stack
    *   cachePtr / cacheRef[stack * SLOTS + i]  their pointers and region references
    * Each arena works on its slice through subarray views (Arena.cacheCount, ...).
@@ -214,18 +242,20 @@ export class Heap {
     this.owner = this.extents.arena;
     this.bitmaps = this.extents.bitmaps;
     this.classOf = CLASS_LOOKUP;
-    this.sizes = SIZES;
-    this.inverseSizes = INVERSE_SIZES;
-    this.cacheCount = new Int32Array(this.maxArenas * TCACHE_CLASSES);
-    this.cachePtr = new Float64Array(this.maxArenas * TCACHE_CLASSES * TCACHE_SLOTS);
-    this.cacheRef = new Int32Array(this.maxArenas * TCACHE_CLASSES * TCACHE_SLOTS);
+    this.regionSize = REGION_SIZE;
+    this.regionMultiplier = REGION_MULTIPLIER;
+    this.regionShift = REGION_SHIFT;
+    const stacks = this.maxArenas << TCACHE_STACK_SHIFT;
+    this.cacheCount = new Int32Array(stacks);
+    this.cachePtr = new Float64Array(stacks * TCACHE_SLOTS);
+    this.cacheRef = new Int32Array(stacks * TCACHE_SLOTS);
   }
 
   /** A new arena; RangeError when the heap already holds its maximum of arenas. */
   createArena(provider: PageProvider, options: ArenaOptions): Arena {
     const id = this.freeArenaIds.pop() ?? this.arenas.length;
     if (id >= this.maxArenas) throw new RangeError(`a heap holds at most ${this.maxArenas} arenas`);
-    const first = id * TCACHE_CLASSES;
+    const first = id << TCACHE_STACK_SHIFT;
     const end = first + TCACHE_CLASSES;
     const cache = {
       count: this.cacheCount.subarray(first, end),
@@ -268,16 +298,18 @@ export class Heap {
    */
   mallocSmall(arenaId: number, size: number): number {
     const cls = this.classOf[(size + 7) >> 3] as number;
-    const stack = arenaId * Hot.TcacheClasses + cls;
-    const n = (this.cacheCount[stack] as number) - 1;
+    // `| 0` and `|` below: int32 arithmetic V8 emits without overflow checks. n < 64, so
+    // `stack << 6 | n` is stack * 64 + n; ref >>> 9 < 2^22, so its live word is exact too.
+    const stack = (arenaId << Hot.TcacheStackShift) | cls;
+    const n = ((this.cacheCount[stack] as number) - 1) | 0;
     // `+`: the miss's result joins the hit's as a raw double; a call's result is a tagged
     // value, and joining it with the hit would box every pointer into a new heap number.
     if (n < 0) return +this.mallocMiss(arenaId, cls);
     this.cacheCount[stack] = n;
-    const top = stack * Hot.TcacheSlots + n;
+    const top = (stack << Hot.TcacheSlotShift) | n;
     const ref = this.cacheRef[top] as number;
     const live =
-      (ref >>> Hot.RefShift) * Hot.LiveStride + Hot.BitmapWords + ((ref & Hot.RegionMask) >> 5);
+      ((ref >>> Hot.RefShift) << Hot.LiveShift) | Hot.BitmapWords | ((ref & Hot.RegionMask) >> 5);
     // ref & 31 is the region's bit: the region is ref's low bits.
     this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << (ref & 31));
     return this.cachePtr[top] as number;
@@ -324,27 +356,33 @@ export class Heap {
    */
   free(ptr: number): PointerStatus {
     const page = (ptr - this.windowBase) * Hot.PerPage;
-    const info = page >= 0 && page < this.windowPages ? (this.windowSlabs[page | 0] as number) : 0;
+    if (!(page >= 0 && page < this.windowPages)) return this.freeElsewhere(ptr);
+    const index = page | 0;
+    const info = this.windowSlabs[index] as number;
     if (info === 0) return this.freeElsewhere(ptr);
     const cls = (info >> Hot.InfoClassShift) & Hot.InfoClassMask;
     // Bytes from the slab's start: the page's fraction plus the pages before it in the slab.
+    // (page - index) * PAGE is exact: the byte in the page, 0..4095.
     const offset =
-      (page - (page | 0) + ((info >> Hot.InfoPageShift) & Hot.InfoPageMask)) * Hot.Page;
-    // The product is within 2^-30 of the region index for a region start: adding 0.5 and
-    // truncating rounds it; the exact product check then rejects interior pointers.
-    const region = (offset * (this.inverseSizes[cls] as number) + 0.5) | 0;
-    if (region * (this.sizes[cls] as number) !== offset) return Status.Interior as PointerStatus;
-    const id = (this.entries[page | 0] as number) - 1;
-    const live = id * Hot.LiveStride + Hot.BitmapWords + (region >> 5);
+      (((page - index) * Hot.Page) | 0) + (((info >> Hot.InfoPageShift) & Hot.InfoPageMask) << 12);
+    // regionAt inlined: a multiply and a shift; the product check rejects interior pointers.
+    const region =
+      Math.imul(offset, this.regionMultiplier[cls] as number) >>> (this.regionShift[cls] as number);
+    if (Math.imul(region, this.regionSize[cls] as number) !== offset)
+      return Status.Interior as PointerStatus;
+    // `| 0` and `|`: int32 arithmetic without overflow checks (extent ids < 2^22, region < 512,
+    // n < 64: each OR is the sum it replaces, as in mallocSmall).
+    const id = ((this.entries[index] as number) - 1) | 0;
+    const live = (id << Hot.LiveShift) | Hot.BitmapWords | (region >> 5);
     const bits = this.bitmaps[live] as number;
     const mask = 1 << (region & 31);
     if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
     this.bitmaps[live] = bits & ~mask;
     // No stack (a class above 4 KiB) or a full one: the arena's path.
-    const stack = (info >>> Hot.InfoStackShift) - 1;
+    const stack = ((info >>> Hot.InfoStackShift) - 1) | 0;
     const n = stack < 0 ? Hot.TcacheSlots : (this.cacheCount[stack] as number);
     if (n === Hot.TcacheSlots) return this.freeMiss(id, region, ptr);
-    const top = stack * Hot.TcacheSlots + n;
+    const top = (stack << Hot.TcacheSlotShift) | n;
     this.cachePtr[top] = ptr;
     this.cacheRef[top] = (id << Hot.RefShift) | region;
     this.cacheCount[stack] = n + 1;
@@ -364,7 +402,7 @@ export class Heap {
       return Status.Ok as PointerStatus;
     }
     const cls = this.cls[id] as number;
-    const region = Math.round((ptr - (this.addr[id] as number)) * (INVERSE_SIZES[cls] as number));
+    const region = regionAt(ptr - (this.addr[id] as number), cls);
     const live = id * Hot.LiveStride + Hot.BitmapWords + (region >> 5);
     this.bitmaps[live] = (this.bitmaps[live] as number) & ~(1 << (region & 31));
     arena.freeSmall(id, region, cls, ptr);
@@ -390,8 +428,8 @@ export class Heap {
     const state = this.state[id];
     if (state === Hot.Slab) {
       const cls = this.cls[id] as number;
-      const region = Math.round(offset * (INVERSE_SIZES[cls] as number));
-      if (region * (SIZES[cls] as number) !== offset) return -Status.Interior;
+      const region = regionAt(offset, cls);
+      if (region * (REGION_SIZE[cls] as number) !== offset) return -Status.Interior;
       const bits = this.bitmaps[id * Hot.LiveStride + Hot.BitmapWords + (region >> 5)] as number;
       return (bits & (1 << (region & 31))) === 0 ? -Status.NotLive : id;
     }
@@ -416,7 +454,9 @@ export class Heap {
     if (this.status(ptr) !== OK) return 0;
     const id = this.pageMap.lookup(ptr);
     const e = this.extents;
-    return e.state[id] === SLAB ? (SIZES[e.cls[id] as number] as number) : (e.usable[id] as number);
+    return e.state[id] === SLAB
+      ? (REGION_SIZE[e.cls[id] as number] as number)
+      : (e.usable[id] as number);
   }
 
   /**
@@ -456,7 +496,7 @@ export class Heap {
     if (!arena.worthMoving(id, cls)) return 0;
     const moved = arena.allocSmallUncached(cls);
     if (moved === 0) return 0;
-    const size = SIZES[cls] as number;
+    const size = REGION_SIZE[cls] as number;
     this.bytes(moved, size).set(this.bytes(ptr, size));
     const region = (ptr - (e.addr[id] as number)) / size;
     const live = id * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
@@ -478,7 +518,7 @@ export class Heap {
     if (e.state[id] === LARGE)
       return { start: e.addr[id] as number, usable: e.usable[id] as number };
     if (e.state[id] !== SLAB) return undefined;
-    const size = SIZES[e.cls[id] as number] as number;
+    const size = REGION_SIZE[e.cls[id] as number] as number;
     const start = (e.addr[id] as number) + Math.floor(offset / size) * size;
     return this.status(start) === OK ? { start, usable: size } : undefined;
   }
@@ -554,7 +594,7 @@ export class Heap {
     const pages = this.extents.pages[id] as number;
     if (!this.pageMap.inWindow(addr, pages * PAGE)) return 0;
     const owner = this.extents.arena[id] as number;
-    const stack = cls < TCACHE_CLASSES ? owner * TCACHE_CLASSES + cls : -1;
+    const stack = cacheStack(owner, cls);
     const first = (addr - this.windowBase) / PAGE;
     for (let page = 0; page < pages; page++) {
       const info = this.windowSlabs[first + page] as number;

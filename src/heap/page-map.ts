@@ -110,7 +110,7 @@ export class PageMap {
    *   bit  31..10             9..4     3..1            0
    *        cache stack + 1    class    page in slab    1
    *
-   * The cache stack is arena id * TCACHE_CLASSES + class for classes the thread cache holds,
+   * The cache stack is arena.ts cacheStack(arena id, class) for classes the thread cache holds,
    * -1 (stored as 0) for larger ones. Set when a slab is made, cleared when it is released or
    * its chunk leaves (`setSlab`, `clearSlab`, `removeChunk`).
    */

@@ -5,7 +5,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HeapCorruption } from "../../src/heap/arena.js";
-import { extentAt, Heap, INTERIOR, NOT_LIVE, NOT_OWNED, OK } from "../../src/heap/heap.js";
+import {
+  extentAt,
+  Heap,
+  INTERIOR,
+  NOT_LIVE,
+  NOT_OWNED,
+  OK,
+  REGION_SIZE,
+  regionAt,
+} from "../../src/heap/heap.js";
 import { SLOT_SIZE } from "../../src/heap/page-map.js";
 import {
   CLASS_SIZES,
@@ -55,6 +64,19 @@ describe("size classes", () => {
     for (let cls = 0; cls < SMALL_CLASSES; cls++) {
       assert.equal((slabPages(cls) * 4096) % (CLASS_SIZES[cls] as number), 0);
       assert.ok(slabRegions(cls) >= 1 && slabRegions(cls) <= 512);
+    }
+  });
+
+  it("give the region of every byte of every slab by multiply and shift, as a divide would", () => {
+    for (let cls = 0; cls < SMALL_CLASSES; cls++) {
+      const size = CLASS_SIZES[cls] as number;
+      assert.equal(REGION_SIZE[cls], size);
+      const bytes = slabPages(cls) * 4096;
+      assert.ok(bytes <= 2 ** 15, "the multiplier is exact below 2^15 only");
+      for (let offset = 0; offset < bytes; offset++) {
+        if (regionAt(offset, cls) !== Math.floor(offset / size))
+          assert.fail(`class ${cls} (${size} B), offset ${offset}: ${regionAt(offset, cls)}`);
+      }
     }
   });
 });
