@@ -362,9 +362,10 @@ export class Heap {
     if (info === 0) return this.freeElsewhere(ptr);
     const cls = (info >> Hot.InfoClassShift) & Hot.InfoClassMask;
     // Bytes from the slab's start: the page's fraction plus the pages before it in the slab.
-    // (page - index) * PAGE is exact: the byte in the page, 0..4095.
+    // The byte in the page is the pointer's low 12 bits (`ptr | 0` keeps the low 32 bits of
+    // an integer below 2^53); OR adds the pages before it in the slab.
     const offset =
-      (((page - index) * Hot.Page) | 0) + (((info >> Hot.InfoPageShift) & Hot.InfoPageMask) << 12);
+      ((ptr | 0) & (Hot.Page - 1)) | (((info >> Hot.InfoPageShift) & Hot.InfoPageMask) << 12);
     // regionAt inlined: a multiply and a shift; the product check rejects interior pointers.
     const region =
       Math.imul(offset, this.regionMultiplier[cls] as number) >>> (this.regionShift[cls] as number);
