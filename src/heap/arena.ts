@@ -49,13 +49,17 @@ const PAGE = IMPORTED_PAGE;
 /** Small classes up to 4096 bytes go through the thread cache (memkind: lg_tcache_max 12). */
 export const TCACHE_CLASSES = CLASS_SIZES.indexOf(4096) + 1;
 /**
- * Cache stacks per arena in the heap's cache arrays: the power of two above TCACHE_CLASSES,
- * so that a stack index is (arena id << TCACHE_STACK_SHIFT) | class, one OR on the hot path.
+ * Cache stacks per arena in the heap's cache arrays: a power of two above TCACHE_CLASSES, so
+ * that a stack index is (arena id << TCACHE_STACK_SHIFT) | (class + 1), one OR on the hot
+ * path. Index 0 of each arena's 32 is never a class's: stack 0 serves as NO_STACK, whose
+ * count is kept at TCACHE_SLOTS (always full), so a free of an uncached class takes the
+ * full-cache branch with no test of its own.
  */
 export const TCACHE_STACK_SHIFT = 5;
-/** The cache stack of `cls` in arena `arenaId`, or -1 for a class the cache does not hold. */
+export const NO_STACK = 0;
+/** The cache stack of `cls` in arena `arenaId`, or NO_STACK for a class the cache does not hold. */
 export function cacheStack(arenaId: number, cls: number): number {
-  return cls < TCACHE_CLASSES ? (arenaId << TCACHE_STACK_SHIFT) | cls : -1;
+  return cls < TCACHE_CLASSES ? (arenaId << TCACHE_STACK_SHIFT) | (cls + 1) : NO_STACK;
 }
 /** Regions a cache stack holds per class; a miss fills half, a full stack flushes half. */
 export const TCACHE_SLOTS = 64;

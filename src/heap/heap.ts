@@ -15,6 +15,7 @@ import {
   type ArenaOptions,
   cacheStack,
   HeapCorruption,
+  NO_STACK,
   REF_SHIFT,
   REGION_MASK,
   TCACHE_CLASSES,
@@ -88,7 +89,8 @@ function checkHotConstants(): void {
     [Hot.BitmapWords, BITMAP_WORDS, "BITMAP_WORDS"],
     [Hot.TcacheStackShift, TCACHE_STACK_SHIFT, "TCACHE_STACK_SHIFT"],
     [1 << Hot.TcacheSlotShift, TCACHE_SLOTS, "1 << TcacheSlotShift"],
-    [+(TCACHE_CLASSES <= 1 << TCACHE_STACK_SHIFT), 1, "TCACHE_CLASSES <= 1 << TCACHE_STACK_SHIFT"],
+    [+(TCACHE_CLASSES < 1 << TCACHE_STACK_SHIFT), 1, "TCACHE_CLASSES < 1 << TCACHE_STACK_SHIFT"],
+    [cacheStack(0, 0), 1, "cacheStack(arena, class) = arena << TcacheStackShift | class + 1"],
     [Hot.TcacheSlots, TCACHE_SLOTS, "TCACHE_SLOTS"],
     [Hot.RefShift, REF_SHIFT, "REF_SHIFT"],
     [Hot.RegionMask, REGION_MASK, "REGION_MASK"],
@@ -199,7 +201,9 @@ export class Heap {
   private readonly entries: Int32Array;
   private readonly windowBase: number;
   private readonly windowLength: number;
-  private readonly windowPages: number;
+  /** The window base's low 32 bits (as an int32), and the slab zone's length (PageMap). */
+  private readonly windowBaseLow: number;
+  private readonly slabZoneLength: number;
   private readonly windowSlabs: Int32Array;
   private readonly state: Uint8Array;
   private readonly addr: Float64Array;
@@ -214,8 +218,8 @@ export class Heap {
   private readonly regionMultiplier: Int32Array;
   private readonly regionShift: Int32Array;
   /**
-   * The thread caches of all arenas, indexed by stack = arena id << TCACHE_STACK_SHIFT | class
-   * (cacheStack; the stacks past TCACHE_CLASSES in each arena's 32 are never used):
+   * The thread caches of all arenas, indexed by stack = arena id << TCACHE_STACK_SHIFT |
+   * class + 1 (cacheStack; stack 0 is NO_STACK, the others past TCACHE_CLASSES are unused):
    *   cacheCount[stack]                       regions cached on the stack
    *   cachePtr / cacheRef[stack * SLOTS + i]  their pointers and region references
    * Each arena works on its slice through subarray views (Arena.cacheCount, ...).
@@ -233,7 +237,8 @@ export class Heap {
     this.entries = this.pageMap.entries;
     this.windowBase = this.pageMap.windowBase;
     this.windowLength = this.pageMap.windowLength;
-    this.windowPages = this.windowLength / PAGE;
+    this.windowBaseLow = this.windowBase | 0;
+    this.slabZoneLength = this.pageMap.slabZoneLength;
     this.windowSlabs = this.pageMap.windowSlabs;
     this.state = this.extents.state;
     this.addr = this.extents.addr;
@@ -249,13 +254,15 @@ export class Heap {
     this.cacheCount = new Int32Array(stacks);
     this.cachePtr = new Float64Array(stacks * TCACHE_SLOTS);
     this.cacheRef = new Int32Array(stacks * TCACHE_SLOTS);
+    this.cacheCount[NO_STACK] = TCACHE_SLOTS; // never a class's stack: always full
   }
 
   /** A new arena; RangeError when the heap already holds its maximum of arenas. */
   createArena(provider: PageProvider, options: ArenaOptions): Arena {
     const id = this.freeArenaIds.pop() ?? this.arenas.length;
     if (id >= this.maxArenas) throw new RangeError(`a heap holds at most ${this.maxArenas} arenas`);
-    const first = id << TCACHE_STACK_SHIFT;
+    // The arena's views start at its stack of class 0 (cacheStack): view[cls] is its stack.
+    const first = (id << TCACHE_STACK_SHIFT) + 1;
     const end = first + TCACHE_CLASSES;
     const cache = {
       count: this.cacheCount.subarray(first, end),
@@ -300,7 +307,7 @@ export class Heap {
     const cls = this.classOf[(size + 7) >> 3] as number;
     // `| 0` and `|` below: int32 arithmetic V8 emits without overflow checks. n < 64, so
     // `stack << 6 | n` is stack * 64 + n; ref >>> 9 < 2^22, so its live word is exact too.
-    const stack = (arenaId << Hot.TcacheStackShift) | cls;
+    const stack = (arenaId << Hot.TcacheStackShift) | (cls + 1); // cacheStack
     const n = ((this.cacheCount[stack] as number) - 1) | 0;
     // `+`: the miss's result joins the hit's as a raw double; a call's result is a tagged
     // value, and joining it with the hit would box every pointer into a new heap number.
@@ -355,17 +362,18 @@ export class Heap {
    * full caches) goes out of line.
    */
   free(ptr: number): PointerStatus {
-    const page = (ptr - this.windowBase) * Hot.PerPage;
-    if (!(page >= 0 && page < this.windowPages)) return this.freeElsewhere(ptr);
-    const index = page | 0;
+    const zoneOffset = ptr - this.windowBase;
+    if (!(zoneOffset >= 0 && zoneOffset < this.slabZoneLength)) return this.freeElsewhere(ptr);
+    // In the slab zone (< 4 GiB), the page index is the low 32 bits of the offset, shifted:
+    // integer operations only (`ptr | 0` keeps the low 32 bits of an integer below 2^53).
+    const low = ptr | 0;
+    const index = (low - this.windowBaseLow) >>> 12;
     const info = this.windowSlabs[index] as number;
     if (info === 0) return this.freeElsewhere(ptr);
     const cls = (info >> Hot.InfoClassShift) & Hot.InfoClassMask;
-    // Bytes from the slab's start: the page's fraction plus the pages before it in the slab.
-    // The byte in the page is the pointer's low 12 bits (`ptr | 0` keeps the low 32 bits of
-    // an integer below 2^53); OR adds the pages before it in the slab.
+    // Bytes from the slab's start: the byte in the page (low 12 bits), OR the pages before it.
     const offset =
-      ((ptr | 0) & (Hot.Page - 1)) | (((info >> Hot.InfoPageShift) & Hot.InfoPageMask) << 12);
+      (low & (Hot.Page - 1)) | (((info >> Hot.InfoPageShift) & Hot.InfoPageMask) << 12);
     // regionAt inlined: a multiply and a shift; the product check rejects interior pointers.
     const region =
       Math.imul(offset, this.regionMultiplier[cls] as number) >>> (this.regionShift[cls] as number);
@@ -379,9 +387,9 @@ export class Heap {
     const mask = 1 << (region & 31);
     if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
     this.bitmaps[live] = bits & ~mask;
-    // No stack (a class above 4 KiB) or a full one: the arena's path.
-    const stack = ((info >>> Hot.InfoStackShift) - 1) | 0;
-    const n = stack < 0 ? Hot.TcacheSlots : (this.cacheCount[stack] as number);
+    // A full stack, or NO_STACK (a class above 4 KiB, its count always full): the arena's path.
+    const stack = info >>> Hot.InfoStackShift;
+    const n = this.cacheCount[stack] as number;
     if (n === Hot.TcacheSlots) return this.freeMiss(id, region, ptr);
     const top = (stack << Hot.TcacheSlotShift) | n;
     this.cachePtr[top] = ptr;
@@ -593,7 +601,7 @@ export class Heap {
   private checkSlabPages(id: number, cls: number): number {
     const addr = this.extents.addr[id] as number;
     const pages = this.extents.pages[id] as number;
-    if (!this.pageMap.inWindow(addr, pages * PAGE)) return 0;
+    if (!this.pageMap.inSlabZone(addr, pages * PAGE)) return 0;
     const owner = this.extents.arena[id] as number;
     const stack = cacheStack(owner, cls);
     const first = (addr - this.windowBase) / PAGE;

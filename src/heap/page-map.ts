@@ -38,6 +38,8 @@
  */
 
 export const SLOT_SIZE = 4 * 1024 * 1024;
+/** The longest slab zone (PageMap.slabZoneLength): what the low 32 bits of an address span. */
+export const SLAB_ZONE_MAX = 2 ** 32;
 export const PAGES_PER_SLOT = SLOT_SIZE / 4096;
 const PAGE = 4096;
 /** Multiplying by this divides by SLOT_SIZE exactly (a power of two), without a divide. */
@@ -73,7 +75,7 @@ export const SLAB_INFO_PAGE_SHIFT = 1;
 /** The description of page `page` of a slab of class `cls` whose cache stack is `stack`. */
 export function slabInfo(cls: number, stack: number, page: number): number {
   return (
-    ((stack + 1) << SLAB_INFO_STACK_SHIFT) |
+    (stack << SLAB_INFO_STACK_SHIFT) |
     (cls << SLAB_INFO_CLASS_SHIFT) |
     (page << SLAB_INFO_PAGE_SHIFT) |
     1
@@ -104,15 +106,24 @@ export class PageMap {
   /** Entries of the window, before the rows' entries. */
   private readonly windowPages: number;
   /**
-   * Per window page: what the free fast path needs of the slab the page belongs to, so that
-   * it reads nothing of the extent but its live bits; 0 for a page in no slab.
+   * The slab zone: the window's first min(window, 4 GiB). Its pages are described in
+   * `windowSlabs`, indexed by the low 32 bits of an address minus the window base's, so the
+   * free fast path finds a page with integer operations only (a float subtract and multiply
+   * cost ~8 cycles on its critical path). Slabs beyond it, or across its end, are freed on
+   * the checked path that reads the extent (chunks fill the window from its start, so a heap
+   * gets there after 4 GiB of chunks).
+   */
+  readonly slabZoneLength: number;
+  /**
+   * Per page of the slab zone: what the free fast path needs of the slab the page belongs to,
+   * so that it reads nothing of the extent but its live bits; 0 for a page in no slab.
    *
    *   bit  31..10             9..4     3..1            0
-   *        cache stack + 1    class    page in slab    1
+   *        cache stack        class    page in slab    1
    *
-   * The cache stack is arena.ts cacheStack(arena id, class) for classes the thread cache holds,
-   * -1 (stored as 0) for larger ones. Set when a slab is made, cleared when it is released or
-   * its chunk leaves (`setSlab`, `clearSlab`, `removeChunk`).
+   * The cache stack is arena.ts cacheStack(arena id, class): NO_STACK (0) for classes the
+   * thread cache does not hold. Set when a slab is made, cleared when it is released or its
+   * chunk leaves (`setSlab`, `clearSlab`, `removeChunk`).
    */
   readonly windowSlabs: Int32Array;
   /**
@@ -141,7 +152,8 @@ export class PageMap {
       throw new RangeError("a page-map window must be whole 4 MiB slots");
     if (this.windowLength > 2 ** 43) throw new RangeError("a page-map window holds at most 8 TiB");
     this.windowPages = this.windowLength / PAGE;
-    this.windowSlabs = new Int32Array(this.windowPages);
+    this.slabZoneLength = Math.min(this.windowLength, SLAB_ZONE_MAX);
+    this.windowSlabs = new Int32Array(this.slabZoneLength / PAGE);
     this.entries = new Int32Array(this.windowPages + maxSlots * PAGES_PER_SLOT);
     this.rowChunks = new Int32Array(maxSlots);
     this.rowSlot = new Float64Array(maxSlots);
@@ -276,9 +288,14 @@ export class PageMap {
   /** Window pages that describe a slab now (kept by `setSlab` and `clearSlab`, for `check`). */
   windowSlabPages = 0;
 
-  /** Describes a new slab's window pages (see `windowSlabs`); outside the window: nothing. */
+  /** Whether [addr, addr + length) lies in the slab zone (see `slabZoneLength`). */
+  inSlabZone(addr: number, length: number): boolean {
+    return addr >= this.windowBase && addr + length <= this.windowBase + this.slabZoneLength;
+  }
+
+  /** Describes a new slab's pages (see `windowSlabs`); outside the slab zone: nothing. */
   setSlab(addr: number, pages: number, cls: number, stack: number): void {
-    if (!this.inWindow(addr, pages * PAGE)) return;
+    if (!this.inSlabZone(addr, pages * PAGE)) return;
     const first = (addr - this.windowBase) / PAGE;
     for (let page = 0; page < pages; page++) {
       if (this.windowSlabs[first + page] === 0) this.windowSlabPages++;
@@ -288,7 +305,7 @@ export class PageMap {
 
   /** Forgets the descriptions of a released slab's (or chunk's) window pages. Cost O(pages). */
   clearSlab(addr: number, pages: number): void {
-    if (!this.inWindow(addr, pages * PAGE)) return;
+    if (!this.inSlabZone(addr, pages * PAGE)) return;
     const first = (addr - this.windowBase) / PAGE;
     for (let page = first; page < first + pages; page++) {
       if (this.windowSlabs[page] !== 0) this.windowSlabPages--;
@@ -381,13 +398,17 @@ export class PageMap {
       const marks = covered.get(start / PAGES_PER_SLOT);
       if (marks === "whole") continue;
       if (marks === undefined) {
-        if (!isZero(this.entries, start, end) || !isZero(this.windowSlabs, start, end))
+        const slabsEnd = Math.min(end, this.windowSlabs.length);
+        if (
+          !isZero(this.entries, start, end) ||
+          (start < slabsEnd && !isZero(this.windowSlabs, start, slabsEnd))
+        )
           return `window slot ${start / PAGES_PER_SLOT} holds no chunk but has entries`;
         continue;
       }
       for (let page = start; page < end; page++) {
         if (marks[page - start] === 1) continue;
-        if (this.entries[page] !== 0 || this.windowSlabs[page] !== 0)
+        if (this.entries[page] !== 0 || (this.windowSlabs[page] ?? 0) !== 0)
           return `window page ${page} is outside every chunk but maps to extent ${(this.entries[page] as number) - 1}`;
       }
     }

@@ -1,5 +1,5 @@
 import { Heap, type HeapOptions } from "../heap/heap.js";
-import { SLOT_SIZE } from "../heap/page-map.js";
+import { SLAB_ZONE_MAX } from "../heap/page-map.js";
 import { defaultPlatform } from "../platform/index.js";
 import { PlatformReservation } from "../providers/reservation.js";
 import { backgroundThreadLimit, heapManagerWarning } from "./env.js";
@@ -17,7 +17,8 @@ const SLOTS_OUTSIDE = 2 ** 14;
 function withReservation(): HeapOptions {
   try {
     return {
-      reservation: new PlatformReservation(defaultPlatform(), RESERVED_BYTES, SLOT_SIZE),
+      // Aligned to 4 GiB: the slab zone's page index is then the low 32 bits of an address.
+      reservation: new PlatformReservation(defaultPlatform(), RESERVED_BYTES, SLAB_ZONE_MAX),
       maxSlots: SLOTS_OUTSIDE,
     };
   } catch {

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as mk from "../../src/c.js";
-import { Heap } from "../../src/heap/heap.js";
-import { SLOT_SIZE } from "../../src/heap/page-map.js";
+import { Heap, INTERIOR, NOT_LIVE, NOT_OWNED, OK } from "../../src/heap/heap.js";
+import { SLAB_ZONE_MAX, SLOT_SIZE } from "../../src/heap/page-map.js";
 import { heap } from "../../src/kinds/heap.js";
 import {
   defaultPlatform,
@@ -101,6 +101,47 @@ describe("reserved window", () => {
     assert.equal(reservation.freeBytes, 8 * SLOT_SIZE);
     assert.equal(reservation.take(8 * SLOT_SIZE, SLOT_SIZE), base, "the ranges merged back whole");
     os.munmap(base, 8 * SLOT_SIZE);
+  });
+
+  it("the worker heap's window is 4 GiB-aligned, so its slab zone is indexed by low bits", () => {
+    const reservation = heap.chunks.reservation as PlatformReservation;
+    assert.equal(reservation.base % SLAB_ZONE_MAX, 0);
+    assert.equal(heap.pageMap.slabZoneLength, SLAB_ZONE_MAX);
+    const p = mk.memkind_malloc(mk.MEMKIND_DEFAULT, 64);
+    assert.ok(heap.pageMap.inSlabZone(p, 64), "the first chunks are in the slab zone");
+    mk.memkind_free(null, p);
+  });
+
+  it("frees slabs beyond the 4 GiB slab zone on the checked path, with the same checks", () => {
+    // An 8 GiB window whose first 4 GiB are taken: the arena's chunks land past the zone.
+    const reservation = new PlatformReservation(os, 2 * SLAB_ZONE_MAX, SLOT_SIZE);
+    const local = new Heap({ reservation });
+    assert.equal(local.pageMap.slabZoneLength, SLAB_ZONE_MAX);
+    const zone = reservation.take(SLAB_ZONE_MAX, SLOT_SIZE);
+    assert.equal(zone, reservation.base);
+    const arena = local.createArena(new AnonymousProvider(os), { decayMs: 10_000, hog: false });
+    const blocks = [16, 64, 100, 4096, 9000].map((size) => local.malloc(arena, size));
+    for (const p of blocks) {
+      assert.ok(p >= reservation.base + SLAB_ZONE_MAX, "placed beyond the zone");
+      assert.equal(local.pageMap.inSlabZone(p, 1), false);
+    }
+    const [a, b, c] = blocks as [number, number, number];
+    assert.equal(local.free(c + 16), INTERIOR, "an interior pointer is caught (112 B class)");
+    assert.equal(local.free(b), OK);
+    assert.equal(local.free(b), NOT_LIVE, "a second free is caught");
+    // A pointer 4 GiB below a live region has the same low 32 bits: it is not taken for it.
+    assert.equal(
+      local.free(a - SLAB_ZONE_MAX),
+      NOT_OWNED,
+      "the alias in the zone is not heap memory",
+    );
+    local.check();
+    for (const p of blocks) if (p !== b) assert.equal(local.free(p), OK);
+    assert.equal(local.malloc(arena, 64), b, "the freed region is reused from the cache");
+    local.check();
+    local.destroyArena(arena);
+    assert.equal(reservation.freeBytes, SLAB_ZONE_MAX, "all but the range taken by the test");
+    os.munmap(reservation.base, reservation.length);
   });
 
   describe("chunk growth", () => {
