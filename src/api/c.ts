@@ -30,6 +30,11 @@ if (Fast.CachedMax !== LOOKUP_MAX_SIZE || Fast.Ok !== OK)
 
 /** The worker's heap in a module-local binding: an imported one costs a check on every call. */
 const heap = workerHeap;
+/**
+ * Kind in a module-local const for the malloc fast path: V8 folds `instanceof` against it,
+ * where the imported binding is a cell it loads and checks on every call.
+ */
+const KindClass = Kind;
 
 export * from "../kinds/errors.js";
 export { MEMKIND_MAX_KIND, MEMKIND_NAME_LENGTH } from "../kinds/registry.js";
@@ -166,7 +171,7 @@ function mallocSlow(kind: Kind, size: number): Ptr {
  * the thread cache; everything else (first use, larger or invalid sizes) to mallocSlow.
  */
 export function memkind_malloc(kind: memkind_t, size: number): Ptr {
-  const arenaId = kind instanceof Kind ? kind.arenaId : -1;
+  const arenaId = kind instanceof KindClass ? kind.arenaId : -1;
   if (arenaId >= 0 && size > 0 && size <= Fast.CachedMax && (size | 0) === size) {
     const ptr = heap.mallocSmall(arenaId, size);
     if (ptr === 0) setErrno(ENOMEM);

@@ -99,6 +99,8 @@ export interface CacheViews {
   readonly count: Int32Array;
   readonly ptr: Float64Array;
   readonly ref: Int32Array;
+  /** Per class: a copy of the pointer on top of its stack (don't care when the stack is empty). */
+  readonly top: Float64Array;
 }
 
 export interface ArenaOptions {
@@ -118,6 +120,8 @@ export class Arena {
   readonly cacheCount: Int32Array;
   readonly cachePtr: Float64Array;
   readonly cacheRef: Int32Array;
+  /** cacheTop[cls] = cachePtr[cls * TCACHE_SLOTS + count - 1] whenever count > 0 (`syncTop`). */
+  readonly cacheTop: Float64Array;
 
   // ── bins: per small class the head of a list of slabs with free regions ─────────────
   private readonly binHead = new Int32Array(SMALL_CLASSES).fill(-1);
@@ -153,6 +157,7 @@ export class Arena {
     this.cacheCount = cache.count;
     this.cachePtr = cache.ptr;
     this.cacheRef = cache.ref;
+    this.cacheTop = cache.top;
     this.cacheCount.fill(0); // a reused arena id starts with an empty cache
     this.extents = space.extents;
     this.pageMap = space.pageMap;
@@ -178,7 +183,14 @@ export class Arena {
     const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
     const bitmaps = this.extents.bitmaps;
     bitmaps[live] = (bitmaps[live] as number) | (1 << (region & 31));
+    this.syncTop(cls);
     return this.cachePtr[slot] as number;
+  }
+
+  /** Restores the cacheTop invariant of `cls` after its stack changed. */
+  private syncTop(cls: number): void {
+    const n = this.cacheCount[cls] as number;
+    this.cacheTop[cls] = n > 0 ? (this.cachePtr[cls * TCACHE_SLOTS + n - 1] as number) : 0;
   }
 
   /** The cache miss of allocSmall, out of line so that the hit stays small enough to inline. */
@@ -196,6 +208,7 @@ export class Arena {
       if (n === TCACHE_SLOTS) n = this.flushCache(cls, TCACHE_SLOTS / 2);
       const slot = cls * TCACHE_SLOTS + n;
       this.cachePtr[slot] = ptr;
+      this.cacheTop[cls] = ptr;
       this.cacheRef[slot] = (id << REF_SHIFT) | region;
       this.cacheCount[cls] = n + 1;
       return;
@@ -244,6 +257,7 @@ export class Arena {
       n++;
     }
     this.cacheCount[cls] = n;
+    this.syncTop(cls);
     return n;
   }
 
@@ -258,6 +272,7 @@ export class Arena {
     this.cachePtr.copyWithin(base, base + count, base + n);
     this.cacheRef.copyWithin(base, base + count, base + n);
     this.cacheCount[cls] = n - count;
+    this.syncTop(cls);
     return n - count;
   }
 
@@ -856,6 +871,9 @@ export class Arena {
           fail(`cached pointer of region ${ref} is wrong`);
         }
       }
+      const n = this.cacheCount[cls] as number;
+      if (n > 0 && this.cacheTop[cls] !== this.cachePtr[cls * TCACHE_SLOTS + n - 1])
+        fail(`the top copy of class ${cls}'s cache stack is not its top`);
     }
     // Pages of a live large run lent to a nested chunk (a fixed kind over this memory) map to
     // the nested chunk's extents; the chunk keeps the run's entries, which must be this run.

@@ -212,7 +212,7 @@ export class Heap {
   private readonly owner: Int32Array;
   private readonly bitmaps: Int32Array;
   /** Class of each request up to 4096 bytes, at 8-byte steps (size-classes.ts CLASS_LOOKUP). */
-  private readonly classOf: Readonly<Uint8Array>;
+  private readonly classOf: Readonly<Int32Array>;
   /** Size, multiplier and shift of each small class (REGION_SIZE, regionAt). */
   private readonly regionSize: Int32Array;
   private readonly regionMultiplier: Int32Array;
@@ -227,6 +227,12 @@ export class Heap {
   private readonly cacheCount: Int32Array;
   private readonly cachePtr: Float64Array;
   private readonly cacheRef: Int32Array;
+  /**
+   * Per stack: a copy of its top pointer (Arena.cacheTop). malloc reads the pointer from it,
+   * at an address that does not depend on the count, so a malloc right after a free of the
+   * same class does not wait for the count's round trip through memory.
+   */
+  private readonly cacheTop: Float64Array;
 
   constructor(options: HeapOptions = {}) {
     this.extents = new ExtentTable(options.maxExtents);
@@ -254,6 +260,7 @@ export class Heap {
     this.cacheCount = new Int32Array(stacks);
     this.cachePtr = new Float64Array(stacks * TCACHE_SLOTS);
     this.cacheRef = new Int32Array(stacks * TCACHE_SLOTS);
+    this.cacheTop = new Float64Array(stacks);
     this.cacheCount[NO_STACK] = TCACHE_SLOTS; // never a class's stack: always full
   }
 
@@ -268,6 +275,7 @@ export class Heap {
       count: this.cacheCount.subarray(first, end),
       ptr: this.cachePtr.subarray(first * TCACHE_SLOTS, end * TCACHE_SLOTS),
       ref: this.cacheRef.subarray(first * TCACHE_SLOTS, end * TCACHE_SLOTS),
+      top: this.cacheTop.subarray(first, end),
     };
     const arena = new Arena(id, this, cache, provider, options);
     this.arenas[id] = arena;
@@ -313,13 +321,17 @@ export class Heap {
     // value, and joining it with the hit would box every pointer into a new heap number.
     if (n < 0) return +this.mallocMiss(arenaId, cls);
     this.cacheCount[stack] = n;
+    const ptr = this.cacheTop[stack] as number;
     const top = (stack << Hot.TcacheSlotShift) | n;
+    // The new top's copy. For n = 0 this reads the slot below the stack (the last of the
+    // stack before, >= 0 as stack >= 1): don't care, the next malloc misses and refills.
+    this.cacheTop[stack] = this.cachePtr[(top - 1) | 0] as number;
     const ref = this.cacheRef[top] as number;
     const live =
       ((ref >>> Hot.RefShift) << Hot.LiveShift) | Hot.BitmapWords | ((ref & Hot.RegionMask) >> 5);
     // ref & 31 is the region's bit: the region is ref's low bits.
     this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << (ref & 31));
-    return this.cachePtr[top] as number;
+    return ptr;
   }
 
   private mallocMiss(arenaId: number, cls: number): number {
@@ -393,6 +405,7 @@ export class Heap {
     if (n === Hot.TcacheSlots) return this.freeMiss(id, region, ptr);
     const top = (stack << Hot.TcacheSlotShift) | n;
     this.cachePtr[top] = ptr;
+    this.cacheTop[stack] = ptr;
     this.cacheRef[top] = (id << Hot.RefShift) | region;
     this.cacheCount[stack] = n + 1;
     return Status.Ok as PointerStatus;

@@ -48,7 +48,7 @@ const LOOKUP_MAX = Lookup.Max;
 /** Requests up to this many bytes have their class in CLASS_LOOKUP. */
 export const LOOKUP_MAX_SIZE: number = LOOKUP_MAX;
 const LOOKUP = (() => {
-  const table = new Uint8Array(LOOKUP_MAX / 8 + 1);
+  const table = new Int32Array(LOOKUP_MAX / 8 + 1);
   let index = 0;
   for (let slot = 0; slot < table.length; slot++) {
     while ((CLASS_SIZES[index] as number) < slot * 8) index++;
@@ -57,7 +57,7 @@ const LOOKUP = (() => {
   return table;
 })();
 /** The lookup table itself (read-only by contract), for hot paths that index it directly. */
-export const CLASS_LOOKUP: Readonly<Uint8Array> = LOOKUP;
+export const CLASS_LOOKUP: Readonly<Int32Array> = LOOKUP;
 
 /**
  * The class index for a request of `size` bytes (1 <= size <= MAX_REQUEST). Requests up to
