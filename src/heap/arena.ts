@@ -64,11 +64,28 @@ export function cacheStack(arenaId: number, cls: number): number {
 /** Regions a cache stack holds per class; a miss fills half, a full stack flushes half. */
 export const TCACHE_SLOTS = 64;
 /**
- * A region reference in the cache: (extent id << REF_SHIFT) | region index. Extent ids stay
- * below 2^22 and regions below 512, so a reference is a non-negative int32.
+ * A region reference in the cache, laid out so that it is also the address of the region's
+ * live bit (extent bitmaps: ExtentTable.bitmaps, 2 * BITMAP_WORDS words per extent, the live
+ * map in the second half):
+ *
+ *   bit  31..10      9     8..0
+ *        extent id   1     region         ref >>> 5  = id * 32 + 16 + (region >> 5): live word
+ *                                         ref & 31   = region & 31: the bit in it
+ *
+ * Bit 9 is the live map's offset (BITMAP_WORDS = 16 words = 1 << 9 bits). Extent ids stay
+ * below 2^22 (the shift may make the int32 negative: read ids with >>>).
  */
-export const REF_SHIFT = 9;
-export const REGION_MASK = (1 << REF_SHIFT) - 1;
+export const REF_SHIFT = 10;
+export const REGION_MASK = 511;
+const REF_LIVE_MAP = BITMAP_WORDS << 5;
+/** The reference of region `region` of slab extent `id` (see REF_SHIFT). */
+export function regionRef(id: number, region: number): number {
+  return (id << REF_SHIFT) | REF_LIVE_MAP | region;
+}
+/** The bitmap word that holds the live bit of a reference (the bit: 1 << (ref & 31)). */
+export function liveWord(ref: number): number {
+  return ref >>> 5;
+}
 
 const SLAB_PAGES = Int32Array.from({ length: SMALL_CLASSES }, (_, cls) => slabPages(cls));
 const SLAB_REGIONS = Int32Array.from({ length: SMALL_CLASSES }, (_, cls) => slabRegions(cls));
@@ -179,10 +196,9 @@ export class Arena {
     this.cacheCount[cls] = n;
     const slot = cls * TCACHE_SLOTS + n;
     const ref = this.cacheRef[slot] as number;
-    const region = ref & REGION_MASK;
-    const live = (ref >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
+    const live = liveWord(ref);
     const bitmaps = this.extents.bitmaps;
-    bitmaps[live] = (bitmaps[live] as number) | (1 << (region & 31));
+    bitmaps[live] = (bitmaps[live] as number) | (1 << (ref & 31));
     this.syncTop(cls);
     return this.cachePtr[slot] as number;
   }
@@ -209,7 +225,7 @@ export class Arena {
       const slot = cls * TCACHE_SLOTS + n;
       this.cachePtr[slot] = ptr;
       this.cacheTop[cls] = ptr;
-      this.cacheRef[slot] = (id << REF_SHIFT) | region;
+      this.cacheRef[slot] = regionRef(id, region);
       this.cacheCount[cls] = n + 1;
       return;
     }
@@ -225,9 +241,9 @@ export class Arena {
   allocSmallUncached(cls: number): number {
     const ptr = this.takeRegion(cls);
     if (ptr === 0) return 0;
-    const region = this.lastRef & REGION_MASK;
-    const live = (this.lastRef >>> REF_SHIFT) * 2 * BITMAP_WORDS + BITMAP_WORDS + (region >> 5);
-    this.extents.bitmaps[live] = (this.extents.bitmaps[live] as number) | (1 << (region & 31));
+    const live = liveWord(this.lastRef);
+    this.extents.bitmaps[live] =
+      (this.extents.bitmaps[live] as number) | (1 << (this.lastRef & 31));
     return ptr;
   }
 
@@ -242,7 +258,7 @@ export class Arena {
       this.flushCache(cls, this.cacheCount[cls] as number);
   }
 
-  /** The region reference of the last takeRegion ((extent id << REF_SHIFT) | region). */
+  /** The region reference of the last takeRegion (regionRef). */
   private lastRef = 0;
 
   /** Moves up to half a stack of regions from the bin into the cache; returns the count. */
@@ -294,7 +310,7 @@ export class Arena {
     const nfree = (this.extents.nfree[id] as number) - 1;
     this.extents.nfree[id] = nfree;
     if (nfree === 0) this.unlinkSlab(id, cls);
-    this.lastRef = (id << REF_SHIFT) | region;
+    this.lastRef = regionRef(id, region);
     return (this.extents.addr[id] as number) + region * (SIZES[cls] as number);
   }
 
@@ -924,7 +940,7 @@ export class Arena {
           if ((isFree || isLive) && region >= regions)
             fail(`slab ${id} has bits beyond its ${regions} regions`);
           if (isFree && isLive) fail(`slab ${id} region ${region} is both free and live`);
-          const isCached = cached.has((id << REF_SHIFT) | region);
+          const isCached = cached.has(regionRef(id, region));
           if (isCached && (isFree || isLive))
             fail(`slab ${id} region ${region} is cached but free or live`);
           if (region < regions && !isFree && !isLive && !isCached)

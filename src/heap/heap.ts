@@ -15,9 +15,10 @@ import {
   type ArenaOptions,
   cacheStack,
   HeapCorruption,
+  liveWord,
   NO_STACK,
   REF_SHIFT,
-  REGION_MASK,
+  regionRef,
   TCACHE_CLASSES,
   TCACHE_SLOTS,
   TCACHE_STACK_SHIFT,
@@ -58,8 +59,9 @@ const enum Hot {
   TcacheStackShift = 5, // arena.ts TCACHE_STACK_SHIFT
   TcacheSlotShift = 6, // log2 of arena.ts TCACHE_SLOTS
   TcacheSlots = 64, // arena.ts TCACHE_SLOTS
-  RefShift = 9, // arena.ts REF_SHIFT
-  RegionMask = 511, // arena.ts REGION_MASK
+  RefShift = 10, // arena.ts REF_SHIFT
+  RefLiveMap = 512, // arena.ts regionRef's bit 9: BITMAP_WORDS << 5
+  RefWordShift = 5, // arena.ts liveWord: ref >>> 5
   PerPage = 0.000244140625, // 1 / PAGE, exact
   LiveStride = 32, // 2 * BITMAP_WORDS: an extent's two bitmaps
   LiveShift = 5, // log2 of LiveStride
@@ -93,7 +95,9 @@ function checkHotConstants(): void {
     [cacheStack(0, 0), 1, "cacheStack(arena, class) = arena << TcacheStackShift | class + 1"],
     [Hot.TcacheSlots, TCACHE_SLOTS, "TCACHE_SLOTS"],
     [Hot.RefShift, REF_SHIFT, "REF_SHIFT"],
-    [Hot.RegionMask, REGION_MASK, "REGION_MASK"],
+    [regionRef(3, 100), (3 << Hot.RefShift) | Hot.RefLiveMap | 100, "regionRef"],
+    [liveWord(regionRef(3, 100)) << Hot.RefWordShift, regionRef(3, 100) & ~31, "liveWord"],
+    [liveWord(regionRef(3, 100)), 3 * Hot.LiveStride + Hot.BitmapWords + (100 >> 5), "live word"],
     [Hot.PerPage, 1 / PAGE, "1 / PAGE"],
     [Hot.LiveStride, 2 * BITMAP_WORDS, "2 * BITMAP_WORDS"],
     [1 << Hot.LiveShift, 2 * BITMAP_WORDS, "1 << LiveShift"],
@@ -327,10 +331,10 @@ export class Heap {
     // stack before, >= 0 as stack >= 1): don't care, the next malloc misses and refills.
     this.cacheTop[stack] = this.cachePtr[(top - 1) | 0] as number;
     const ref = this.cacheRef[top] as number;
-    const live =
-      ((ref >>> Hot.RefShift) << Hot.LiveShift) | Hot.BitmapWords | ((ref & Hot.RegionMask) >> 5);
-    // ref & 31 is the region's bit: the region is ref's low bits.
-    this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << (ref & 31));
+    // A reference is the address of its live bit (arena.ts regionRef): word ref >>> 5, bit
+    // ref & 31 (`1 << ref` masks the count to 5 bits itself).
+    const live = ref >>> Hot.RefWordShift;
+    this.bitmaps[live] = (this.bitmaps[live] as number) | (1 << ref);
     return ptr;
   }
 
@@ -406,7 +410,7 @@ export class Heap {
     const top = (stack << Hot.TcacheSlotShift) | n;
     this.cachePtr[top] = ptr;
     this.cacheTop[stack] = ptr;
-    this.cacheRef[top] = (id << Hot.RefShift) | region;
+    this.cacheRef[top] = (id << Hot.RefShift) | Hot.RefLiveMap | region; // regionRef
     this.cacheCount[stack] = n + 1;
     return Status.Ok as PointerStatus;
   }
