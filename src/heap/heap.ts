@@ -400,7 +400,7 @@ export class Heap {
     const id = ((this.entries[index] as number) - 1) | 0;
     const live = (id << Hot.LiveShift) | Hot.BitmapWords | (region >> 5);
     const bits = this.bitmaps[live] as number;
-    const mask = 1 << (region & 31);
+    const mask = 1 << region; // the count is taken mod 32: region & 31
     if ((bits & mask) === 0) return Status.NotLive as PointerStatus;
     this.bitmaps[live] = bits & ~mask;
     // A full stack, or NO_STACK (a class above 4 KiB, its count always full): the arena's path.
