@@ -468,20 +468,23 @@ export class Arena {
       return -1;
     }
     const need = pages + (alignment > PAGE ? alignment / PAGE - 1 : 0);
-    for (const index of [this.dirty, this.clean]) {
-      const id = index.bestFit(need);
-      if (id >= 0) {
-        index.remove(id);
-        this.lastRunZeroed = index === this.clean && this.provider.zeroed;
-        const run = this.carve(id, pages, alignment);
-        if (this.commit(this.extents.addr[run] as number, pages)) return run;
-        index.insert(this.coalesce(run)); // not backed: the run goes back whole
-        return -1;
-      }
-    }
+    const dirty = this.dirty.bestFit(need);
+    if (dirty >= 0) return this.runFromIndex(this.dirty, dirty, pages, alignment);
+    const clean = this.clean.bestFit(need);
+    if (clean >= 0) return this.runFromIndex(this.clean, clean, pages, alignment);
     return this.provider.grant
       ? this.runFromGrant(pages, alignment)
       : this.runFromMap(pages, alignment);
+  }
+
+  /** Carves a run out of free run `id` of `index` (allocRun); -1 if the provider cannot back it. */
+  private runFromIndex(index: FreeRuns, id: number, pages: number, alignment: number): number {
+    index.remove(id);
+    this.lastRunZeroed = index === this.clean && this.provider.zeroed;
+    const run = this.carve(id, pages, alignment);
+    if (this.commit(this.extents.addr[run] as number, pages)) return run;
+    index.insert(this.coalesce(run)); // not backed: the run goes back whole
+    return -1;
   }
 
   /**
