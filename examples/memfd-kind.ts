@@ -41,7 +41,8 @@ export function memfdKind(name: string): {
 } {
   const fd = platform.memfdCreate(name, MFD_CLOEXEC);
   let fileSize = 0;
-  const pieces: Piece[] = [];
+  /** The mapped pieces, kept in step with `unmap`: the kernel reuses unmapped addresses. */
+  let pieces: Piece[] = [];
   const kind = Kind.create(name, {
     // A chunk: grow the file and map the new part. (The heap may ask again with room to spare
     // when the address is not aligned, and unmap what it does not need.)
@@ -52,6 +53,24 @@ export function memfdKind(name: string): {
       const addr = platform.mmap(0, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
       pieces.push({ addr, offset, length });
       return addr;
+    },
+    // The heap unmaps what it does not keep (a misaligned first try, the ends of an aligned
+    // one, chunks it releases): drop those bytes from the pieces.
+    unmap: (addr, length) => {
+      platform.munmap(addr, length);
+      pieces = pieces.flatMap((p) => {
+        const end = addr + length;
+        if (end <= p.addr || addr >= p.addr + p.length) return [p];
+        const kept: Piece[] = [];
+        if (addr > p.addr) kept.push({ addr: p.addr, offset: p.offset, length: addr - p.addr });
+        if (end < p.addr + p.length)
+          kept.push({
+            addr: end,
+            offset: p.offset + (end - p.addr),
+            length: p.addr + p.length - end,
+          });
+        return kept;
+      });
     },
     // Freed pages give their memory back by punching the file (plain DONTNEED would not).
     purge: (addr, length) => platform.madvise(addr, length, MADV_REMOVE),
