@@ -9,7 +9,9 @@
  *
  * Invariants (checked by `check()`):
  * - the runs of a chunk (slabs, large allocations, free runs) tile it exactly;
- * - no two free runs are neighbours (a freed run absorbs dirty and clean neighbours alike);
+ * - no two free runs of the same state are neighbours (a freed run absorbs its dirty
+ *   neighbours and its clean ones up to CLEAN_ABSORB_MAX pages; a purged run absorbs its
+ *   clean neighbours);
  * - every page of a slab or large run maps to its extent in the page map, and both end pages
  *   of a free run map to it;
  * - a slab is in its bin's list iff it has a free region; its free and live bitmaps are
@@ -42,6 +44,15 @@ import {
 // check on every use; these hot paths use module-local constants instead.
 const BITMAP_WORDS = IMPORTED_BITMAP_WORDS;
 const SLAB = IMPORTED_SLAB;
+/**
+ * The longest clean run a freed dirty run takes in (coalesce): 1 MiB. Short purged gaps merge
+ * (a larger request can then reuse the resident pages around them); the untouched tail of a
+ * grown chunk stays apart, or the resident statistic would count it (dirty = may be
+ * resident) and best fit would carve requests across fresh pages. Measured: churn's own
+ * resident statistic 1.46 -> 1.12 of peak live (real: 1.13), large-block churn 18.6 -> 18.0
+ * page faults per op; merging no clean runs at all: 19.9.
+ */
+const CLEAN_ABSORB_MAX = 256;
 /** The longest chunk growth maps (runFromMap): 64 slots. */
 const GROW_MAX = 256 * 1024 * 1024;
 const PAGE = IMPORTED_PAGE;
@@ -472,9 +483,30 @@ export class Arena {
     if (dirty >= 0) return this.runFromIndex(this.dirty, dirty, pages, alignment);
     const clean = this.clean.bestFit(need);
     if (clean >= 0) return this.runFromIndex(this.clean, clean, pages, alignment);
+    const merged = this.mergeAcross(need);
+    if (merged >= 0) return this.runFromIndex(this.dirty, merged, pages, alignment);
     return this.provider.grant
       ? this.runFromGrant(pages, alignment)
       : this.runFromMap(pages, alignment);
+  }
+
+  /**
+   * Before a new chunk: merges every dirty run with its clean neighbours of any length (which
+   * coalesce leaves apart beyond CLEAN_ABSORB_MAX pages), and returns the best dirty fit for
+   * `need` pages after that, or -1. A fixed kind, which gets no new chunk, so keeps the whole
+   * of its buffer usable for a long or aligned request. Cost O(dirty runs), on a miss only.
+   */
+  private mergeAcross(need: number): number {
+    let merged = false;
+    for (const id of this.dirty.ids()) {
+      if (this.extents.state[id] !== FREE_DIRTY) continue; // absorbed earlier in this pass
+      const before = this.extents.pages[id] as number;
+      this.dirty.remove(id);
+      const run = this.coalesce(id, true);
+      this.dirty.insert(run);
+      if ((this.extents.pages[run] as number) > before) merged = true;
+    }
+    return merged ? this.dirty.bestFit(need) : -1;
   }
 
   /** Carves a run out of free run `id` of `index` (allocRun); -1 if the provider cannot back it. */
@@ -676,19 +708,19 @@ export class Arena {
   }
 
   /**
-   * Merges free run `id` with its free neighbours of either state, which leave their indexes;
-   * the caller sets the state of the result and files it. A freed run so absorbs purged
-   * neighbours too and counts as dirty as a whole (purging it again costs little for pages
-   * that are not resident), and a large request finds one long run instead of a dirty and a
-   * clean piece side by side, which would make it map a fresh chunk. Free runs never touch.
+   * Merges free run `id` (its state set) with the free neighbours `absorbs` allows, which
+   * leave their indexes; the caller files the result. A dirty run so takes in short purged
+   * gaps beside it and counts as dirty as a whole (purging it again costs little for pages
+   * that are not resident), and a large request finds one run there instead of a dirty and a
+   * clean piece side by side.
    */
-  private coalesce(id: number): number {
+  private coalesce(id: number, absorbAll = false): number {
     const e = this.extents;
     const chunk = this.chunks.get(e.chunk[id] as number);
     const start = e.addr[id] as number;
     if (start > chunk.addr) {
       const left = this.pageMap.lookup(start - PAGE);
-      if (this.isFreeRun(left)) {
+      if (this.absorbs(id, left, absorbAll)) {
         this.unfile(left);
         e.addr[id] = e.addr[left] as number;
         this.absorb(id, left);
@@ -697,13 +729,27 @@ export class Arena {
     const end = (e.addr[id] as number) + (e.pages[id] as number) * PAGE;
     if (end < chunk.addr + chunk.length) {
       const right = this.pageMap.lookup(end);
-      if (this.isFreeRun(right)) {
+      if (this.absorbs(id, right, absorbAll)) {
         this.unfile(right);
         this.absorb(id, right);
       }
     }
     this.pageMap.setEnds(e.addr[id] as number, e.pages[id] as number, id);
     return id;
+  }
+
+  /**
+   * Whether free run `id` takes in its neighbour `other`: a run of the same state always; a
+   * dirty run a clean one of at most CLEAN_ABSORB_MAX pages (any, with `absorbAll`); a clean
+   * run never a dirty one (calloc trusts clean runs to read as zeros).
+   */
+  private absorbs(id: number, other: number, absorbAll: boolean): boolean {
+    if (!this.isFreeRun(other)) return false;
+    const e = this.extents;
+    if (e.state[other] === e.state[id]) return true;
+    return (
+      e.state[id] === FREE_DIRTY && (absorbAll || (e.pages[other] as number) <= CLEAN_ABSORB_MAX)
+    );
   }
 
   private isFreeRun(id: number): boolean {
@@ -990,8 +1036,8 @@ export class Arena {
       for (const id of ids) {
         if (e.addr[id] !== at) fail(`chunk ${chunkId} has a gap or overlap at ${at}`);
         const state = e.state[id] as number;
-        const free = (run: number) => run === FREE_DIRTY || run === FREE_CLEAN;
-        if (free(state) && free(previousState)) fail(`free runs at ${at} are not coalesced`);
+        const free = state === FREE_DIRTY || state === FREE_CLEAN;
+        if (free && state === previousState) fail(`free runs at ${at} are not coalesced`);
         previousState = state;
         at += (e.pages[id] as number) * PAGE;
       }

@@ -178,6 +178,35 @@ describe("heap on a simulated machine", () => {
     heap.check();
   });
 
+  it("keeps a freed run apart from a long clean run beside it, and merges them when a request needs both", () => {
+    const { heap, arena } = setup();
+    const a = heap.malloc(arena, 64 * 1024); // 16 pages at the start of a fresh 4 MiB chunk
+    assert.equal(arena.clean.pages, 1024 - 16, "the rest of the chunk is one clean run");
+    heap.free(a);
+    assert.equal(arena.dirty.pages, 16, "the dirty (maybe resident) figure is the freed run only");
+    assert.equal(arena.clean.pages, 1024 - 16, "the untouched rest was not counted dirty");
+    heap.check();
+    // A short clean run beside a freed one is taken in.
+    const b = heap.malloc(arena, 64 * 1024);
+    const c = heap.malloc(arena, 512 * 1024); // 128 pages: from the clean run
+    const d = heap.malloc(arena, 64 * 1024); // keeps c's run apart from the long clean run
+    assert.equal(b, a);
+    heap.free(c);
+    arena.purgeAll(); // c's run is now clean: 128 pages, short
+    heap.free(b);
+    assert.equal(arena.dirty.pages, 16 + 128, "b's run took in the short clean run beside it");
+    heap.free(d);
+    heap.check();
+    // 4 MiB needs the whole chunk: the dirty run and the long clean one are merged, no new chunk.
+    const mapped = arena.mapped;
+    const whole = heap.malloc(arena, 4 * 1024 * 1024);
+    assert.equal(whole, a, "the request got the whole chunk");
+    assert.equal(arena.mapped, mapped, "no chunk was mapped for it");
+    heap.check();
+    heap.free(whole);
+    heap.check();
+  });
+
   it("detects corrupted metadata in check()", () => {
     const { heap, arena } = setup();
     const p = heap.malloc(arena, 100);
