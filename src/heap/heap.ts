@@ -28,6 +28,7 @@ import { BITMAP_WORDS, ExtentTable, LARGE, SLAB } from "./extents.js";
 import {
   PageMap,
   SLAB_INFO_CLASS_SHIFT,
+  SLAB_INFO_PAGE_BYTES,
   SLAB_INFO_PAGE_SHIFT,
   SLAB_INFO_STACK_SHIFT,
   slabInfo,
@@ -65,11 +66,10 @@ const enum Hot {
   PerPage = 0.000244140625, // 1 / PAGE, exact
   LiveStride = 32, // 2 * BITMAP_WORDS: an extent's two bitmaps
   LiveShift = 5, // log2 of LiveStride
-  InfoStackShift = 10, // page-map.ts SLAB_INFO_STACK_SHIFT
-  InfoClassShift = 4, // page-map.ts SLAB_INFO_CLASS_SHIFT
+  InfoStackShift = 15, // page-map.ts SLAB_INFO_STACK_SHIFT
+  InfoClassShift = 6, // page-map.ts SLAB_INFO_CLASS_SHIFT
   InfoClassMask = 63,
-  InfoPageShift = 1, // page-map.ts SLAB_INFO_PAGE_SHIFT
-  InfoPageMask = 7,
+  InfoPageBytes = 28672, // page-map.ts SLAB_INFO_PAGE_BYTES: 7 << 12
   LookupMax = 4096, // size-classes.ts LOOKUP_MAX_SIZE: the cached sizes, all in the lookup table
   SmallClasses = 36, // size-classes.ts SMALL_CLASSES
 }
@@ -103,9 +103,9 @@ function checkHotConstants(): void {
     [1 << Hot.LiveShift, 2 * BITMAP_WORDS, "1 << LiveShift"],
     [Hot.InfoStackShift, SLAB_INFO_STACK_SHIFT, "SLAB_INFO_STACK_SHIFT"],
     [Hot.InfoClassShift, SLAB_INFO_CLASS_SHIFT, "SLAB_INFO_CLASS_SHIFT"],
-    [Hot.InfoPageShift, SLAB_INFO_PAGE_SHIFT, "SLAB_INFO_PAGE_SHIFT"],
-    [Hot.InfoClassMask + 1, 2 ** (SLAB_INFO_STACK_SHIFT - SLAB_INFO_CLASS_SHIFT), "class bits"],
-    [Hot.InfoPageMask + 1, 2 ** (SLAB_INFO_CLASS_SHIFT - SLAB_INFO_PAGE_SHIFT), "page bits"],
+    [Hot.InfoPageBytes, SLAB_INFO_PAGE_BYTES, "SLAB_INFO_PAGE_BYTES"],
+    [SLAB_INFO_PAGE_SHIFT, 12, "SLAB_INFO_PAGE_SHIFT (a page's byte offset)"],
+    [Hot.InfoClassMask + 1, 2 ** (SLAB_INFO_PAGE_SHIFT - SLAB_INFO_CLASS_SHIFT), "class bits"],
     [Hot.LookupMax, LOOKUP_MAX_SIZE, "LOOKUP_MAX_SIZE"],
     [Hot.SmallClasses, SMALL_CLASSES, "SMALL_CLASSES"],
     [sizeClass(Hot.LookupMax), TCACHE_CLASSES - 1, "the class of LOOKUP_MAX_SIZE"],
@@ -388,8 +388,7 @@ export class Heap {
     if (info === 0) return this.freeElsewhere(ptr);
     const cls = (info >> Hot.InfoClassShift) & Hot.InfoClassMask;
     // Bytes from the slab's start: the byte in the page (low 12 bits), OR the pages before it.
-    const offset =
-      (low & (Hot.Page - 1)) | (((info >> Hot.InfoPageShift) & Hot.InfoPageMask) << 12);
+    const offset = (low & (Hot.Page - 1)) | (info & Hot.InfoPageBytes);
     // regionAt inlined: a multiply and a shift; the product check rejects interior pointers.
     const region =
       Math.imul(offset, this.regionMultiplier[cls] as number) >>> (this.regionShift[cls] as number);

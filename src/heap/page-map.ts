@@ -67,10 +67,14 @@ function isZero(array: Int32Array, start: number, end: number): boolean {
   return bytes.equals(ZEROS.subarray(0, bytes.length));
 }
 
-/** Bit positions of a window page's slab description (PageMap.windowSlabs). */
-export const SLAB_INFO_STACK_SHIFT = 10;
-export const SLAB_INFO_CLASS_SHIFT = 4;
-export const SLAB_INFO_PAGE_SHIFT = 1;
+/**
+ * Bit positions of a window page's slab description (PageMap.windowSlabs). The page in the
+ * slab sits at bit 12 so that `info & SLAB_INFO_PAGE_BYTES` is its byte offset in the slab.
+ */
+export const SLAB_INFO_STACK_SHIFT = 15;
+export const SLAB_INFO_PAGE_SHIFT = 12;
+export const SLAB_INFO_PAGE_BYTES = 7 << SLAB_INFO_PAGE_SHIFT;
+export const SLAB_INFO_CLASS_SHIFT = 6;
 
 /** The description of page `page` of a slab of class `cls` whose cache stack is `stack`. */
 export function slabInfo(cls: number, stack: number, page: number): number {
@@ -118,8 +122,8 @@ export class PageMap {
    * Per page of the slab zone: what the free fast path needs of the slab the page belongs to,
    * so that it reads nothing of the extent but its live bits; 0 for a page in no slab.
    *
-   *   bit  31..10             9..4     3..1            0
-   *        cache stack        class    page in slab    1
+   *   bit  31..15         14..12          11..6    5..1   0
+   *        cache stack    page in slab    class    0      1
    *
    * The cache stack is arena.ts cacheStack(arena id, class): NO_STACK (0) for classes the
    * thread cache does not hold. Set when a slab is made, cleared when it is released or its
