@@ -133,8 +133,10 @@ describe("memkind_create_pmem errors", () => {
     const script = `${dir}/as-nobody.mjs`;
     writeFileSync(
       script,
-      `process.setgid(65534); process.setuid(65534);
-const mk = await import(${JSON.stringify(`${projectRoot}dist/src/c.js`)});
+      // The library is loaded before dropping to nobody, who may not reach the project's
+      // directory (a clone under a 0700 mktemp directory).
+      `const mk = await import(${JSON.stringify(`${projectRoot}dist/src/c.js`)});
+process.setgid(65534); process.setuid(65534);
 const out = { value: null };
 const code = mk.memkind_create_pmem(${JSON.stringify(dir)}, 0, out);
 const dax = mk.memkind_check_dax_path(${JSON.stringify(dir)});
