@@ -906,9 +906,17 @@ export class Arena {
    * bits. Cost O(extents of the heap): for statistics, not for hot paths.
    */
   get allocated(): number {
-    return (
-      this.classStats().reduce((sum, row) => sum + row.live * row.size, 0) + this.largeAllocated
-    );
+    const e = this.extents;
+    let small = 0;
+    for (let id = 0; id < e.idLimit; id++) {
+      if (e.state[id] !== SLAB || e.arena[id] !== this.id) continue;
+      let live = 0;
+      const base = id * 2 * BITMAP_WORDS + BITMAP_WORDS;
+      for (let word = 0; word < BITMAP_WORDS; word++)
+        live += popcount(e.bitmaps[base + word] as number);
+      small += live * (SIZES[e.cls[id] as number] as number);
+    }
+    return small + this.largeAllocated;
   }
 
   // ── checking ────────────────────────────────────────────────────────────────────────

@@ -55,6 +55,10 @@ export class ExtentTable {
   readonly bitmaps: Int32Array;
 
   private count = 0;
+  /** One past the highest id handed out so far: every live id is below it. */
+  get idLimit(): number {
+    return this.count;
+  }
   private readonly freeIds: number[] = [];
 
   constructor(readonly capacity = DEFAULT_MAX_EXTENTS) {
