@@ -139,6 +139,17 @@ export interface ArenaOptions {
 }
 
 /** A heap invariant does not hold. */
+/** One size class's row of Arena.classStats. */
+export interface ClassStatsRow {
+  cls: number;
+  size: number;
+  slabs: number;
+  regions: number;
+  live: number;
+  cached: number;
+  large: number;
+}
+
 export class HeapCorruption extends Error {
   override readonly name = "HeapCorruption";
 }
@@ -843,28 +854,9 @@ export class Arena {
    * Per size class: slabs and live regions of the small classes, live runs of the large ones
    * (classes with nothing are left out). Cost O(extents): for statistics printing.
    */
-  classStats(): {
-    cls: number;
-    size: number;
-    slabs: number;
-    regions: number;
-    live: number;
-    cached: number;
-    large: number;
-  }[] {
+  classStats(): ClassStatsRow[] {
     const e = this.extents;
-    const rows = new Map<
-      number,
-      {
-        cls: number;
-        size: number;
-        slabs: number;
-        regions: number;
-        live: number;
-        cached: number;
-        large: number;
-      }
-    >();
+    const rows = new Map<number, ClassStatsRow>();
     const row = (cls: number) => {
       let r = rows.get(cls);
       if (!r) {
@@ -888,9 +880,7 @@ export class Arena {
         const r = row(cls);
         r.slabs++;
         r.regions += SLAB_REGIONS[cls] as number;
-        const base = id * 2 * BITMAP_WORDS + BITMAP_WORDS;
-        for (let word = 0; word < BITMAP_WORDS; word++)
-          r.live += popcount(e.bitmaps[base + word] as number);
+        r.live += this.liveRegions(id);
       } else if (e.state[id] === LARGE) {
         row(cls).large++;
       }
@@ -909,14 +899,20 @@ export class Arena {
     const e = this.extents;
     let small = 0;
     for (let id = 0; id < e.idLimit; id++) {
-      if (e.state[id] !== SLAB || e.arena[id] !== this.id) continue;
-      let live = 0;
-      const base = id * 2 * BITMAP_WORDS + BITMAP_WORDS;
-      for (let word = 0; word < BITMAP_WORDS; word++)
-        live += popcount(e.bitmaps[base + word] as number);
-      small += live * (SIZES[e.cls[id] as number] as number);
+      if (e.state[id] === SLAB && e.arena[id] === this.id)
+        small += this.liveRegions(id) * (SIZES[e.cls[id] as number] as number);
     }
     return small + this.largeAllocated;
+  }
+
+  /** Live regions of slab `id`: the set bits of its live map. */
+  private liveRegions(id: number): number {
+    const bitmaps = this.extents.bitmaps;
+    const base = id * 2 * BITMAP_WORDS + BITMAP_WORDS;
+    let live = 0;
+    for (let word = 0; word < BITMAP_WORDS; word++)
+      live += popcount(bitmaps[base + word] as number);
+    return live;
   }
 
   // ── checking ────────────────────────────────────────────────────────────────────────
