@@ -4,8 +4,9 @@
  * it is made once per chunk).
  *
  * A chunk is any page-aligned range of whole pages. Most are whole 4 MiB slots, slot-aligned
- * (a provider's mapping, 4 MiB to 256 MiB as an arena grows: Arena.runFromMap); a provider that picks its own chunks (`PageProvider.grant`) can hand
- * over any range, such as the page-aligned interior of a caller's buffer:
+ * (a provider's mapping, 4 MiB to 256 MiB as an arena grows: Arena.runFromMap); a provider
+ * that picks its own chunks (`PageProvider.grant`) can hand over any range, such as the
+ * page-aligned interior of a caller's buffer:
  *
  *   caller's ArrayBuffer   ┌──┬──────────────────────────────────────────┬───┐
  *                          │  │ chunk: whole pages, the heap works here  │   │

@@ -55,7 +55,6 @@ const enum Hot {
   Slab = 3, // extents.ts SLAB
   Large = 4, // extents.ts LARGE
   Page = 4096, // size-classes.ts PAGE
-  SmallMax = 14336, // size-classes.ts SMALL_MAX
   BitmapWords = 16, // extents.ts BITMAP_WORDS
   TcacheStackShift = 5, // arena.ts TCACHE_STACK_SHIFT
   TcacheSlotShift = 6, // log2 of arena.ts TCACHE_SLOTS
@@ -71,7 +70,6 @@ const enum Hot {
   InfoClassMask = 63,
   InfoPageBytes = 28672, // page-map.ts SLAB_INFO_PAGE_BYTES: 7 << 12
   LookupMax = 4096, // size-classes.ts LOOKUP_MAX_SIZE: the cached sizes, all in the lookup table
-  SmallClasses = 36, // size-classes.ts SMALL_CLASSES
 }
 
 /** The pointer statuses (OK, NOT_OWNED, INTERIOR, NOT_LIVE below) as literals. */
@@ -87,7 +85,6 @@ function checkHotConstants(): void {
     [Hot.Slab, SLAB, "SLAB"],
     [Hot.Large, LARGE, "LARGE"],
     [Hot.Page, PAGE, "PAGE"],
-    [Hot.SmallMax, SMALL_MAX, "SMALL_MAX"],
     [Hot.BitmapWords, BITMAP_WORDS, "BITMAP_WORDS"],
     [Hot.TcacheStackShift, TCACHE_STACK_SHIFT, "TCACHE_STACK_SHIFT"],
     [1 << Hot.TcacheSlotShift, TCACHE_SLOTS, "1 << TcacheSlotShift"],
@@ -107,7 +104,6 @@ function checkHotConstants(): void {
     [SLAB_INFO_PAGE_SHIFT, 12, "SLAB_INFO_PAGE_SHIFT (a page's byte offset)"],
     [Hot.InfoClassMask + 1, 2 ** (SLAB_INFO_PAGE_SHIFT - SLAB_INFO_CLASS_SHIFT), "class bits"],
     [Hot.LookupMax, LOOKUP_MAX_SIZE, "LOOKUP_MAX_SIZE"],
-    [Hot.SmallClasses, SMALL_CLASSES, "SMALL_CLASSES"],
     [sizeClass(Hot.LookupMax), TCACHE_CLASSES - 1, "the class of LOOKUP_MAX_SIZE"],
     [Status.Ok, OK, "OK"],
     [Status.NotOwned, NOT_OWNED, "NOT_OWNED"],
@@ -154,9 +150,9 @@ checkHotConstants();
  *   floor(offset / size) = (offset * m) >>> s,  s = 15 + ceil(log2 size),  m = ceil(2^s / size)
  *
  * and m <= 2^16, so the product stays below 2^31 (exact in Math.imul). `region * size ===
- * offset` then tells a region start from an interior pointer. Indexed by class; padded to 64
- * entries, the range of the slab description's 6-bit class field, so V8 drops the bounds
- * checks on the free path. Unit-tested against division for every offset of every slab.
+ * offset` then tells a region start from an interior pointer. Indexed by class, 64 entries:
+ * any value of the slab description's 6-bit class field is in range. Unit-tested against
+ * division for every offset of every slab.
  */
 const CLASS_TABLE_LENGTH = 64;
 export const REGION_SIZE = new Int32Array(CLASS_TABLE_LENGTH);
