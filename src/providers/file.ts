@@ -366,21 +366,15 @@ export class FileProvider implements PageProvider {
    * bytes of address space (PROT_NONE, no memory), maps the file over the aligned part with
    * MAP_FIXED and unmaps the rest of the reservation.
    */
-  private mapAligned({ file, offset, length }: Placement, alignment: number): number {
+  private mapAligned(placement: Placement, alignment: number): number {
+    const { length } = placement;
     const page = this.platform.pageSize;
     const span = length + alignment - page;
     const flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
     const raw = this.platform.mmap(0, span, PROT_NONE, flags, -1, 0);
     const addr = Math.ceil(raw / alignment) * alignment;
     try {
-      this.platform.mmap(
-        addr,
-        length,
-        PROT_READ | PROT_WRITE,
-        MAP_SHARED | MAP_FIXED,
-        file.fd,
-        offset,
-      );
+      this.mapFixed(placement, addr);
     } catch (error) {
       this.platform.munmap(raw, span);
       throw error;
