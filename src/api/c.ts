@@ -348,13 +348,12 @@ export function memkind_check_available(kind: memkind_t): number {
  * allocation (an interior pointer is fine). Throws RangeError otherwise.
  */
 export function view(ptr: Ptr, length: number): Uint8Array {
+  const bytes = isSize(length) ? heap.liveBytes(ptr, length) : undefined;
+  if (bytes !== undefined) return bytes;
   const allocation = heap.allocationAt(ptr);
-  if (!allocation || !isSize(length) || ptr + length > allocation.start + allocation.usable) {
-    throw new RangeError(
-      allocation
-        ? `view(${hex(ptr)}, ${length}) runs past its allocation of ${allocation.usable} bytes at ${hex(allocation.start)}`
-        : `view(${hex(ptr)}, ${length}): no live allocation there`,
-    );
-  }
-  return heap.bytes(ptr, length);
+  throw new RangeError(
+    allocation
+      ? `view(${hex(ptr)}, ${length}) runs past its allocation of ${allocation.usable} bytes at ${hex(allocation.start)}`
+      : `view(${hex(ptr)}, ${length}): no live allocation there`,
+  );
 }

@@ -472,12 +472,8 @@ export class Heap {
 
   /** The usable size of a live allocation (its class), or 0 if `ptr` is not one. */
   usableSize(ptr: number): number {
-    if (this.status(ptr) !== OK) return 0;
-    const id = this.pageMap.lookup(ptr);
-    const e = this.extents;
-    return e.state[id] === SLAB
-      ? (REGION_SIZE[e.cls[id] as number] as number)
-      : (e.usable[id] as number);
+    const id = this.liveExtent(ptr);
+    return id < 0 ? 0 : this.usableOf(id);
   }
 
   /**
@@ -531,17 +527,46 @@ export class Heap {
    * `addr` is in no live allocation.
    */
   allocationAt(addr: number): { start: number; usable: number } | undefined {
-    const id = this.pageMap.lookup(addr);
+    const id = extentAt(this.entries, this.windowBase, this.windowLength, this.pageMap, addr);
+    const start = id < 0 ? -1 : this.allocationStart(id, addr);
+    return start < 0 ? undefined : { start, usable: this.usableOf(id) };
+  }
+
+  /**
+   * A view of [ptr, ptr + length) if that lies inside one live allocation (`ptr` may be
+   * interior), else undefined: `allocationAt` and `bytes` with one page-map lookup and no
+   * object but the view.
+   */
+  liveBytes(ptr: number, length: number): Uint8Array | undefined {
+    const id = extentAt(this.entries, this.windowBase, this.windowLength, this.pageMap, ptr);
     if (id < 0) return undefined;
-    const e = this.extents;
-    const offset = addr - (e.addr[id] as number);
-    if (offset < 0 || offset >= (e.pages[id] as number) * PAGE) return undefined;
-    if (e.state[id] === LARGE)
-      return { start: e.addr[id] as number, usable: e.usable[id] as number };
-    if (e.state[id] !== SLAB) return undefined;
-    const size = REGION_SIZE[e.cls[id] as number] as number;
-    const start = (e.addr[id] as number) + Math.floor(offset / size) * size;
-    return this.status(start) === OK ? { start, usable: size } : undefined;
+    const start = this.allocationStart(id, ptr);
+    if (start < 0 || ptr + length > start + this.usableOf(id)) return undefined;
+    return this.chunks.bytes(this.extents.chunk[id] as number, ptr, length);
+  }
+
+  /**
+   * The start of the live allocation of extent `id` (the page-map entry of `addr`, possibly
+   * stale) that holds `addr`, or -1 when there is none.
+   */
+  private allocationStart(id: number, addr: number): number {
+    const base = this.addr[id] as number;
+    const offset = addr - base;
+    if (offset < 0 || offset >= (this.pages[id] as number) * PAGE) return -1;
+    const state = this.state[id];
+    if (state === LARGE) return base;
+    if (state !== SLAB) return -1;
+    const region = regionAt(offset, this.cls[id] as number);
+    const bits = this.bitmaps[id * Hot.LiveStride + Hot.BitmapWords + (region >> 5)] as number;
+    if ((bits & (1 << (region & 31))) === 0) return -1;
+    return base + region * (REGION_SIZE[this.cls[id] as number] as number);
+  }
+
+  /** The usable size of the allocations of live extent `id`: its class. */
+  private usableOf(id: number): number {
+    return this.state[id] === SLAB
+      ? (REGION_SIZE[this.cls[id] as number] as number)
+      : (this.extents.usable[id] as number);
   }
 
   /** A view of `length` bytes at `ptr` inside the heap's memory (no checks beyond the chunk). */

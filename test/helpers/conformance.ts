@@ -431,6 +431,21 @@ export function conformanceSuite(kind: mk.memkind_t): void {
       assert.throws(() => mk.view(p, 1), /no live allocation/);
     });
 
+    it("view-bounds-large: a large block's views, interior ones past its first page included", () => {
+      const size = 3 * 65536 + 100; // class 224 KiB
+      const p = mk.memkind_malloc(kind, size);
+      const usable = mk.memkind_malloc_usable_size(kind, p);
+      const inner = mk.view(p + 2 * 65536, 1000);
+      inner.fill(9);
+      assert.equal(mk.view(p, usable)[2 * 65536 + 999], 9, "the interior view is the same memory");
+      assert.equal(mk.view(p + usable - 1, 1).length, 1, "the last byte");
+      assert.throws(() => mk.view(p + 65536, usable - 65536 + 1), /runs past its allocation/);
+      assert.throws(() => mk.view(p, -1), RangeError);
+      assert.throws(() => mk.view(p, 1.5), RangeError);
+      mk.memkind_free(kind, p);
+      assert.throws(() => mk.view(p + 2 * 65536, 1), /no live allocation/);
+    });
+
     it("check-available: the kind is available", () => {
       assert.equal(mk.memkind_check_available(kind), mk.MEMKIND_SUCCESS);
     });
