@@ -61,11 +61,19 @@ export const CLASS_LOOKUP: Readonly<Int32Array> = LOOKUP;
 
 /**
  * The class index for a request of `size` bytes (1 <= size <= MAX_REQUEST). Requests up to
- * 4096 bytes cost one table read; larger ones a log2.
+ * 4096 bytes cost one table read; larger ones below 2 GiB a count of leading zeros, the rest a
+ * log2.
  */
 export function sizeClass(size: number): number {
   if (size <= Lookup.Max) return LOOKUP[(size + 7) >> 3] as number;
   // size > 4096: the group of 2^lg < size <= 2^(lg+1) has classes 2^lg + k * 2^(lg-2).
+  if (size < 2 ** 31) {
+    // int32 arithmetic: lg <= 30, and every sum below stays under 2^31.
+    const lg = 31 - Math.clz32(size - 1);
+    const shift = lg - 2;
+    const k = (size - (1 << lg) + (1 << shift) - 1) >> shift;
+    return SMALL_BELOW_GROUPS.length + (lg - 6) * 4 + (k - 1);
+  }
   const lg = Math.floor(Math.log2(size - 1));
   const delta = 2 ** (lg - 2);
   const k = Math.ceil((size - 2 ** lg) / delta);

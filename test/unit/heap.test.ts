@@ -18,6 +18,7 @@ import {
 import { SLOT_SIZE } from "../../src/heap/page-map.js";
 import {
   CLASS_SIZES,
+  classSize,
   SMALL_CLASSES,
   sizeClass,
   slabPages,
@@ -58,6 +59,19 @@ describe("size classes", () => {
     }
     for (const size of [2 ** 20 + 1, 2 ** 30 - 1, 2 ** 40 + 3])
       assert.ok(usableSize(size) >= size && usableSize(size) < size * 1.25);
+  });
+
+  it("map the sizes around every large class boundary up to 2^40, on both sides of 2^31", () => {
+    for (let lg = 13; lg < 40; lg++) {
+      for (let k = 0; k <= 4; k++) {
+        const boundary = 2 ** lg + k * 2 ** (lg - 2);
+        for (const size of [boundary - 1, boundary, boundary + 1]) {
+          const cls = sizeClass(size);
+          assert.ok(classSize(cls) >= size, `class of ${size} holds it`);
+          assert.ok(classSize(cls - 1) < size, `class of ${size} is the smallest`);
+        }
+      }
+    }
   });
 
   it("give slabs that hold whole regions in the fewest pages", () => {
