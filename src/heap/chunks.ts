@@ -1,7 +1,7 @@
 /**
- * Chunks: the memory a heap got from its providers, registered in the page map, with one byte
- * view each for reading and writing the allocations inside it (making a view costs ~1 µs, so
- * it is made once per chunk).
+ * Chunks: the memory a heap got from its providers, registered in the page map, with the
+ * buffer behind each for reading and writing the allocations inside it (the provider's view,
+ * ~1 µs to make, is made once per chunk; a view of one allocation then costs ~20 ns).
  *
  * A chunk is any page-aligned range of whole pages. Most are whole 4 MiB slots, slot-aligned
  * (a provider's mapping, 4 MiB to 256 MiB as an arena grows: Arena.runFromMap); a provider
@@ -24,13 +24,23 @@ import { ADDRESS_LIMIT, type PageMap, SLOT_SIZE } from "./page-map.js";
 const VIEW_WINDOW = 2 ** 32;
 const PAGE = 4096;
 
+/**
+ * Where a window's bytes are: its first byte is byte `offset` of `buffer`. Views are built
+ * from these with the Uint8Array constructor, which costs half of `subarray` (no species
+ * lookup).
+ */
+export interface ChunkWindow {
+  readonly buffer: ArrayBufferLike;
+  readonly offset: number;
+}
+
 export interface Chunk {
   readonly addr: number;
   readonly length: number;
   readonly arena: number;
   readonly provider: PageProvider;
-  /** Views over consecutive 4 GiB windows of the chunk (one for chunks up to 4 GiB). */
-  readonly views: readonly Uint8Array[];
+  /** Consecutive 4 GiB windows of the chunk (one for chunks up to 4 GiB). */
+  readonly windows: readonly ChunkWindow[];
   /**
    * Mapped for one huge run: unmapped once wholly free and purged. Other chunks are retained
    * (purged, their address space kept) until their arena is destroyed.
@@ -97,16 +107,16 @@ export class ChunkTable {
     const shadowed = this.nestedEntries(addr, length, options.mayNestIn, where);
     if (!this.pageMap.hasRoom(this.pageMap.rowsNeeded(addr, length)))
       throw new RangeError(`the heap maps at most ${this.pageMap.maxSlots * 4} MiB`);
-    const views: Uint8Array[] = [];
+    const windows: ChunkWindow[] = [];
     for (let offset = 0; offset < length; offset += VIEW_WINDOW) {
       const window = provider.view(addr + offset, Math.min(VIEW_WINDOW, length - offset));
       this.bufferBases.set(window.buffer, addr + offset - window.byteOffset);
-      views.push(window);
+      windows.push({ buffer: window.buffer, offset: window.byteOffset });
     }
     const id = this.freeIds.pop() ?? this.chunks.length;
     const dedicated = options.dedicated ?? false;
     const reserved = options.reserved ?? false;
-    this.chunks[id] = { addr, length, arena, provider, views, dedicated, shadowed, reserved };
+    this.chunks[id] = { addr, length, arena, provider, windows, dedicated, shadowed, reserved };
     this.pageMap.addChunk(addr, length);
     // A nested chunk starts with no entries of its own (the host's are kept in `shadowed`).
     if (shadowed) this.pageMap.set(addr, length / PAGE, -1);
@@ -166,7 +176,8 @@ export class ChunkTable {
     if (start + length > VIEW_WINDOW) {
       throw new RangeError(`a view of ${length} bytes at offset ${offset} crosses a 4 GiB window`);
     }
-    return (chunk.views[window] as Uint8Array).subarray(start, start + length);
+    const { buffer, offset: base } = chunk.windows[window] as ChunkWindow;
+    return new Uint8Array(buffer, base + start, length);
   }
 
   /** The address of byte 0 of `buffer` if it is a chunk view's buffer, else undefined. */
