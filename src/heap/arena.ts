@@ -179,7 +179,8 @@ export class Arena {
   /** Whether the run of the last allocLarge is known to read as zeros (calloc skips zeroing). */
   lastRunZeroed = false;
 
-  private nextDecayCheck = 0;
+  /** When decay() next walks the dirty runs: none can be due before a first interval. */
+  private nextDecayCheck: number;
   /** The length of the next grown chunk (runFromMap). */
   private nextChunkLength = SLOT_SIZE;
   private readonly extents: ExtentTable;
@@ -198,6 +199,7 @@ export class Arena {
     this.cacheRef = cache.ref;
     this.cacheTop = cache.top;
     this.cacheCount.fill(0); // a reused arena id starts with an empty cache
+    this.nextDecayCheck = performance.now() + Math.max(100, options.decayMs / 8);
     this.extents = space.extents;
     this.pageMap = space.pageMap;
     this.chunks = space.chunks;
