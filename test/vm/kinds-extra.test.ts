@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { onThisCpu } from "../helpers/affinity.js";
 import { currentTopology, OUTSIDE_VM } from "./topologies.js";
 
 process.env.MEMKIND_HBW_THRESHOLD = "50000";
@@ -31,19 +32,12 @@ describe(`HBW kinds in the ${expected?.name ?? "(no)"} VM`, { skip }, () => {
   const os = defaultPlatform();
 
   /**
-   * Runs `body` with the HBW node of the CPU the thread runs on: node choice and verification
-   * both depend on it, so a run during which the thread moved to another node is run again.
+   * Runs `body` with the thread pinned to the CPU it is on and with that CPU's HBW node: node
+   * choice (when a chunk is mapped) and verification both depend on it, and on hbw-snc2 each
+   * node has one CPU, so the scheduler could otherwise move the thread to the other node.
    */
   function onOneNode(body: (hbwNode: number) => void): void {
-    for (let attempt = 0; ; attempt++) {
-      const node = os.getcpu().node;
-      try {
-        body(hbwOf?.[node] as number);
-        return;
-      } catch (error) {
-        if (os.getcpu().node === node || attempt >= 5) throw error;
-      }
-    }
+    onThisCpu(() => body(hbwOf?.[os.getcpu().node] as number));
   }
 
   it("HBW_PREFERRED spills onto other nodes once its node is full, and keeps the data", () => {
@@ -62,7 +56,10 @@ describe(`HBW kinds in the ${expected?.name ?? "(no)"} VM`, { skip }, () => {
       }
       mk.memkind_free(null, p);
       mk.memkind_purge(null);
-      assert.ok((counts.get(hbwNode) ?? 0) > 0, "pages on the HBW node");
+      assert.ok(
+        (counts.get(hbwNode) ?? 0) > 0,
+        `pages on HBW node ${hbwNode} (${node?.memFree} bytes free before; pages per node ${JSON.stringify([...counts])})`,
+      );
       const elsewhere = [...counts].filter(([n]) => n !== hbwNode && n >= 0);
       assert.ok(
         elsewhere.length > 0,
