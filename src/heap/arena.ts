@@ -199,7 +199,7 @@ export class Arena {
     this.cacheRef = cache.ref;
     this.cacheTop = cache.top;
     this.cacheCount.fill(0); // a reused arena id starts with an empty cache
-    this.nextDecayCheck = performance.now() + Math.max(100, options.decayMs / 8);
+    this.nextDecayCheck = performance.now() + this.decayCheckInterval();
     this.extents = space.extents;
     this.pageMap = space.pageMap;
     this.chunks = space.chunks;
@@ -788,11 +788,16 @@ export class Arena {
   /** Purges dirty runs older than the decay time; runs at most every decay/8 (>= 100 ms). */
   decay(now = performance.now()): void {
     if (this.options.hog || now < this.nextDecayCheck) return;
-    this.nextDecayCheck = now + Math.max(100, this.options.decayMs / 8);
+    this.nextDecayCheck = now + this.decayCheckInterval();
     const deadline = now - this.options.decayMs;
     for (const id of this.dirty.ids()) {
       if ((this.extents.dirtySince[id] as number) <= deadline) this.purgeRun(id);
     }
+  }
+
+  /** Time between decay walks: an eighth of the decay time, at least 100 ms. */
+  private decayCheckInterval(): number {
+    return Math.max(100, this.options.decayMs / 8);
   }
 
   /** Purges every dirty run now (after flushing the thread cache). Returns bytes purged. */

@@ -556,10 +556,11 @@ export class Heap {
     const state = this.state[id];
     if (state === LARGE) return base;
     if (state !== SLAB) return -1;
-    const region = regionAt(offset, this.cls[id] as number);
+    const cls = this.cls[id] as number;
+    const region = regionAt(offset, cls);
     const bits = this.bitmaps[id * Hot.LiveStride + Hot.BitmapWords + (region >> 5)] as number;
     if ((bits & (1 << (region & 31))) === 0) return -1;
-    return base + region * (REGION_SIZE[this.cls[id] as number] as number);
+    return base + region * (REGION_SIZE[cls] as number);
   }
 
   /** The usable size of the allocations of live extent `id`: its class. */
