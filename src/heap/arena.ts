@@ -730,22 +730,25 @@ export class Arena {
   private coalesce(id: number, absorbAll = false): number {
     const e = this.extents;
     const chunk = this.chunks.get(e.chunk[id] as number);
-    const start = e.addr[id] as number;
-    if (start > chunk.addr) {
+    // Loops: past an absorbed clean gap (the lead an aligned carve split off, say) there may
+    // be a run of this one's state.
+    for (let start = e.addr[id] as number; start > chunk.addr; start = e.addr[id] as number) {
       const left = this.pageMap.lookup(start - PAGE);
-      if (this.absorbs(id, left, absorbAll)) {
-        this.unfile(left);
-        e.addr[id] = e.addr[left] as number;
-        this.absorb(id, left);
-      }
+      if (!this.absorbs(id, left, absorbAll)) break;
+      this.unfile(left);
+      e.addr[id] = e.addr[left] as number;
+      this.absorb(id, left);
     }
-    const end = (e.addr[id] as number) + (e.pages[id] as number) * PAGE;
-    if (end < chunk.addr + chunk.length) {
+    const chunkEnd = chunk.addr + chunk.length;
+    for (
+      let end = (e.addr[id] as number) + (e.pages[id] as number) * PAGE;
+      end < chunkEnd;
+      end = (e.addr[id] as number) + (e.pages[id] as number) * PAGE
+    ) {
       const right = this.pageMap.lookup(end);
-      if (this.absorbs(id, right, absorbAll)) {
-        this.unfile(right);
-        this.absorb(id, right);
-      }
+      if (!this.absorbs(id, right, absorbAll)) break;
+      this.unfile(right);
+      this.absorb(id, right);
     }
     this.pageMap.setEnds(e.addr[id] as number, e.pages[id] as number, id);
     return id;

@@ -192,6 +192,19 @@ describe("heap on a simulated machine", () => {
     heap.check();
   });
 
+  it("coalesces a freed run with a dirty run beyond the clean gap an aligned carve left", () => {
+    const { heap, arena } = setup();
+    const a = heap.memalign(arena, 4096, 40 * 1024); // pages 0-9 of a fresh chunk
+    heap.free(a); // dirty 0-9, beside the long clean rest
+    // 64 KiB at 64 KiB: not in the 10 dirty pages; from the clean run, which leaves a clean
+    // lead of pages 10-15 between the dirty run and the block (16-31).
+    const b = heap.memalign(arena, 64 * 1024, 64 * 1024);
+    assert.equal(b, a + 16 * 4096);
+    heap.free(b);
+    assert.equal(arena.dirty.pages, 32, "one dirty run: the block, the gap and the run before it");
+    heap.check();
+  });
+
   it("keeps a freed run apart from a long clean run beside it, and merges them when a request needs both", () => {
     const { heap, arena } = setup();
     const a = heap.malloc(arena, 64 * 1024); // 16 pages at the start of a fresh 4 MiB chunk
