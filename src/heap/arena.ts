@@ -16,6 +16,9 @@
  *   of a free run map to it;
  * - a slab is in its bin's list iff it has a free region; its free and live bitmaps are
  *   disjoint; live + free + cached regions = all regions;
+ * - a large run is its class's pages, plus one pad page when it is coloured: then its
+ *   allocation starts colourOf(run start) bytes in (COLOURED_MIN); free runs and slabs have
+ *   colour 0;
  * - `largeAllocated` is the sum of usable sizes of live large runs, `activePages` the pages
  *   of slabs and large runs. (Small allocations are not counted on the fast path: `allocated`
  *   counts live bits when statistics are asked for.)
@@ -56,6 +59,26 @@ const CLEAN_ABSORB_MAX = 256;
 /** The longest chunk growth maps (runFromMap): 64 slots. */
 const GROW_MAX = 256 * 1024 * 1024;
 const PAGE = IMPORTED_PAGE;
+
+/**
+ * Cache colouring of large allocations (jemalloc's cache-oblivious large allocations): a run
+ * of at least COLOURED_MIN bytes gets one page more than its class, and its allocation starts
+ * at a multiple of 64 B in that first page, picked by hashing the run's address. Blocks that
+ * all started at page boundaries would put their first lines, and every line at the same
+ * offset in them, in the same 1/64 of the cache sets. The pad page costs address space; it
+ * is resident only if the allocation's last page reaches into it. Below 256 KiB that page
+ * would be more than 1/64 of the run, so smaller runs start at their first page.
+ *
+ * The colour depends on the address only, so a run carved again at the same place puts its
+ * allocation where the last one was (its lines may still be cached), and a run of a given
+ * address always looks the same to a test.
+ */
+export const COLOURED_MIN = 256 * 1024;
+/** The colour of a run starting at `addr`: 64 B * (top 6 bits of a Fibonacci hash of its page). */
+export function colourOf(addr: number): number {
+  // Math.imul takes the page number modulo 2^32: exact for any address below 2^53.
+  return (Math.imul(addr / PAGE, 0x9e3779b1) >>> 26) << 6;
+}
 
 /** Small classes up to 4096 bytes go through the thread cache (memkind: lg_tcache_max 12). */
 export const TCACHE_CLASSES = CLASS_SIZES.indexOf(4096) + 1;
@@ -400,15 +423,22 @@ export class Arena {
   /**
    * A large run of `usable` bytes (a page multiple) aligned to `alignment` (a power of two
    * >= PAGE). Returns the extent id, or -1. `lastRunZeroed` then tells whether it reads as zeros.
+   * With `colour` (the caller's alignment allows one) and a provider whose pages cost nothing
+   * until touched, a run of COLOURED_MIN bytes or more has one page more, and its allocation
+   * starts at its cache colour (`colourOf` its address, extents.colour); otherwise at the
+   * run's start. (A capped provider, a PMEM kind's max_size or a fixed buffer, would lose
+   * capacity to pad pages: its runs are not coloured.)
    */
-  allocLarge(usable: number, alignment: number, cls: number): number {
-    const pages = usable / PAGE;
+  allocLarge(usable: number, alignment: number, cls: number, colour: boolean): number {
+    const coloured = colour && usable >= COLOURED_MIN && this.provider.growChunks === true;
+    const pages = usable / PAGE + (coloured ? 1 : 0);
     const id = this.allocRun(pages, alignment);
     if (id < 0) return -1;
     const e = this.extents;
     e.state[id] = LARGE;
     e.cls[id] = cls;
     e.usable[id] = usable;
+    if (coloured) e.colour[id] = colourOf(e.addr[id] as number);
     this.pageMap.set(e.addr[id] as number, pages, id);
     this.activePages += pages;
     this.largeAllocated += usable;
@@ -429,7 +459,8 @@ export class Arena {
   resizeLarge(id: number, usable: number, cls: number): boolean {
     const e = this.extents;
     const pages = e.pages[id] as number;
-    const wanted = usable / PAGE;
+    // A coloured run keeps its colour and its pad page (the one page beyond its usable size).
+    const wanted = (usable + pages * PAGE - (e.usable[id] as number)) / PAGE;
     const start = e.addr[id] as number;
     if (wanted < pages) {
       if (!e.hasRoom(1)) return false;
@@ -712,6 +743,7 @@ export class Arena {
     const now = performance.now();
     e.state[id] = FREE_DIRTY;
     e.cls[id] = -1;
+    e.colour[id] = 0;
     e.dirtySince[id] = now;
     const merged = this.coalesce(id);
     this.dirty.insert(merged);
@@ -988,6 +1020,7 @@ export class Arena {
       const pages = e.pages[id] as number;
       const state = e.state[id] as number;
       if (addr % PAGE !== 0 || pages <= 0) fail(`extent ${id} at ${addr} has ${pages} pages`);
+      if (state !== LARGE && e.colour[id] !== 0) fail(`extent ${id} is not large but coloured`);
       const list = byChunk.get(e.chunk[id] as number) ?? [];
       list.push(id);
       byChunk.set(e.chunk[id] as number, list);
@@ -1022,8 +1055,11 @@ export class Arena {
       } else if (state === LARGE) {
         largeAllocated += e.usable[id] as number;
         activePages += pages;
-        if ((e.usable[id] as number) > pages * PAGE)
-          fail(`large ${id} is shorter than its usable size`);
+        const pad = pages - (e.usable[id] as number) / PAGE;
+        const colour = e.colour[id] as number;
+        if (pad < 0) fail(`large ${id} is shorter than its usable size`);
+        if (pad > 1 || colour % 64 !== 0 || (pad === 0 ? colour !== 0 : colour !== colourOf(addr)))
+          fail(`large ${id} has ${pad} pad pages and colour ${colour}`);
         for (let page = 0; page < pages; page++) {
           const at = addr + page * PAGE;
           if (this.pageMap.lookup(at) !== id && !lentFrom(at, id))

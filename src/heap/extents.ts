@@ -8,6 +8,12 @@
  *    0 │ 0x7f..000  │ 1           │ SLAB       │ 0           │ 3 (48 B)  │  -1  │  -1  │
  *    1 │ 0x7f..1000 │ 1023        │ FREE_DIRTY │ 0           │ -1        │  ... │  ... │
  *
+ * A large allocation starts `colour` bytes into its run (a cache colour, arena.ts
+ * `colourOf`); the allocation is [addr + colour, addr + colour + usable):
+ *
+ *   run:  │ colour │ usable (the class size) ·················· │ rest of the pad page │
+ *         addr     addr + colour                                 addr + pages * 4096 ┘
+ *
  * Slabs add `nfree` and two bitmaps of BITMAP_WORDS 32-bit words each at id * 2 * BITMAP_WORDS
  * in `bitmaps`: first the bin's free-region bits (1 = free in the slab), then the user-live
  * bits (1 = handed to the user, not yet freed). A region in a thread cache has both bits 0,
@@ -52,6 +58,8 @@ export class ExtentTable {
   readonly nfree: Int32Array;
   /** A large allocation's usable size (its class). */
   readonly usable: Float64Array;
+  /** Bytes from a large run's start to its allocation (a multiple of 64 below 4096); else 0. */
+  readonly colour: Int32Array;
   readonly bitmaps: Int32Array;
 
   private count = 0;
@@ -73,6 +81,7 @@ export class ExtentTable {
     this.dirtySince = new Float64Array(capacity);
     this.nfree = new Int32Array(capacity);
     this.usable = new Float64Array(capacity);
+    this.colour = new Int32Array(capacity);
     this.bitmaps = new Int32Array(capacity * 2 * BITMAP_WORDS);
   }
 
@@ -97,6 +106,7 @@ export class ExtentTable {
     this.dirtySince[id] = 0;
     this.nfree[id] = 0;
     this.usable[id] = 0;
+    this.colour[id] = 0;
     return id;
   }
 
@@ -113,6 +123,6 @@ export class ExtentTable {
 
   /** Bytes of metadata in use (the arrays' touched part: ids handed out so far). */
   get metadataBytes(): number {
-    return this.count * (8 + 8 + 1 + 4 + 2 + 4 + 4 + 4 + 8 + 4 + 8 + 2 * BITMAP_WORDS * 4);
+    return this.count * (8 + 8 + 1 + 4 + 2 + 4 + 4 + 4 + 8 + 4 + 8 + 4 + 2 * BITMAP_WORDS * 4);
   }
 }

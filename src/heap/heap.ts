@@ -342,8 +342,7 @@ export class Heap {
   malloc(arena: Arena, size: number): number {
     if (size <= SMALL_MAX) return arena.allocSmall(sizeClass(size));
     const cls = sizeClass(size);
-    const id = arena.allocLarge(classSize(cls), PAGE, cls);
-    return id < 0 ? 0 : (this.extents.addr[id] as number);
+    return this.largeStart(arena.allocLarge(classSize(cls), PAGE, cls, true));
   }
 
   /** `size` bytes aligned to `alignment` (a power of two >= 8, checked by the caller); 0 if none. */
@@ -351,8 +350,14 @@ export class Heap {
     const usable = alignedUsableSize(size, alignment);
     if (usable <= SMALL_MAX) return arena.allocSmall(sizeClass(usable));
     const cls = sizeClass(usable);
-    const id = arena.allocLarge(usable, Math.max(PAGE, alignment), cls);
-    return id < 0 ? 0 : (this.extents.addr[id] as number);
+    // A colour is a multiple of 64 B: alignments up to that allow one.
+    const id = arena.allocLarge(usable, Math.max(PAGE, alignment), cls, alignment <= 64);
+    return this.largeStart(id);
+  }
+
+  /** The allocation of large extent `id` (its run's start plus its colour), 0 for no extent. */
+  private largeStart(id: number): number {
+    return id < 0 ? 0 : (this.addr[id] as number) + (this.extents.colour[id] as number);
   }
 
   /** `size` zeroed bytes; skips zeroing large runs whose pages are fresh or purged. */
@@ -454,7 +459,7 @@ export class Heap {
       const bits = this.bitmaps[id * Hot.LiveStride + Hot.BitmapWords + (region >> 5)] as number;
       return (bits & (1 << (region & 31))) === 0 ? -Status.NotLive : id;
     }
-    if (state === Hot.Large) return offset === 0 ? id : -Status.Interior;
+    if (state === Hot.Large) return offset === this.extents.colour[id] ? id : -Status.Interior;
     return -Status.NotLive;
   }
 
@@ -554,7 +559,11 @@ export class Heap {
     const offset = addr - base;
     if (offset < 0 || offset >= (this.pages[id] as number) * PAGE) return -1;
     const state = this.state[id];
-    if (state === LARGE) return base;
+    if (state === LARGE) {
+      // The colour before the allocation and the pad page's rest after it are no one's.
+      const into = offset - (this.extents.colour[id] as number);
+      return into >= 0 && into < (this.extents.usable[id] as number) ? addr - into : -1;
+    }
     if (state !== SLAB) return -1;
     const cls = this.cls[id] as number;
     const region = regionAt(offset, cls);

@@ -53,7 +53,9 @@ export interface PageProvider {
    * (anonymous 4 KiB pages, MAP_NORESERVE, no room check). The heap then maps its chunks in
    * the reservation at geometrically growing lengths, 4 MiB doubling to 256 MiB, as
    * jemalloc's retained extents grow: fewer chunk boundaries, so freed runs of different
-   * sizes coalesce and are reused instead of fresh pages being touched.
+   * sizes coalesce and are reused instead of fresh pages being touched. Large runs of such a
+   * provider are cache-coloured too (arena.ts COLOURED_MIN): their pad page costs nothing
+   * until touched.
    */
   readonly growChunks?: boolean;
   /**

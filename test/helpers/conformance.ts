@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import * as mk from "../../src/c.js";
+import { COLOURED_MIN } from "../../src/heap/arena.js";
 import { heap } from "../../src/kinds/heap.js";
 
 /** jemalloc 5.3's size classes up to 40 KiB (reference section 1.10). */
@@ -74,15 +75,28 @@ export function conformanceSuite(kind: mk.memkind_t): void {
       }
     });
 
-    it("malloc-alignment: small blocks are 16-byte aligned (8 for the 8-byte class), large ones page-aligned", () => {
-      const blocks = [1, 8, 9, 16, 17, 100, 1000, 4096, 14336, 14337, 100_000, 3_000_000].map(
-        (size) => {
-          const p = mk.memkind_malloc(kind, size);
-          assert.equal(p % (size <= 8 ? 8 : size > 14336 ? 4096 : 16), 0, `alignment of ${size}`);
-          return p;
-        },
-      );
+    it("malloc-alignment: 16 bytes for small blocks (8 for the 8-byte class), a page for large ones, 64 bytes from 256 KiB (cache colours)", () => {
+      const alignment = (usable: number) =>
+        usable <= 8 ? 8 : usable <= 14336 ? 16 : usable < COLOURED_MIN ? 4096 : 64;
+      const sizes = [1, 8, 9, 16, 17, 100, 1000, 4096, 14336, 14337, 100_000, 250_000, 3_000_000];
+      const blocks = sizes.map((size) => {
+        const p = mk.memkind_malloc(kind, size);
+        assert.equal(
+          p % alignment(mk.memkind_malloc_usable_size(kind, p)),
+          0,
+          `alignment of ${size}`,
+        );
+        return p;
+      });
       for (const p of blocks) mk.memkind_free(kind, p);
+      // An alignment above the colours' 64 bytes is kept.
+      for (const align of [128, 4096, 65536]) {
+        const out = { value: 0 };
+        assert.equal(mk.memkind_posix_memalign(kind, out, align, 3_000_000), 0);
+        assert.equal(out.value % align, 0, `posix_memalign(${align}, 3 MB)`);
+        assert.equal(mk.memkind_malloc_usable_size(kind, out.value), 3_145_728);
+        mk.memkind_free(kind, out.value);
+      }
     });
 
     it("malloc-write-read: memory is readable and writable over the whole usable size", () => {
