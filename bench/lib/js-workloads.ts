@@ -392,6 +392,9 @@ export function thingTraceAllocator(poolBytes: number): TraceAllocator {
   };
 }
 
+/** The first ops are also timed on their own (as in replay.c's FIRST_OPS). */
+const FIRST_OPS = 2000;
+
 /** Resident samples over the op phase besides the peak-live point (as in replay.c). */
 const SAMPLES = 16;
 
@@ -447,6 +450,8 @@ export function replayTrace(
   sample(peakAt === 0, a);
 
   let samplingNs = 0;
+  let firstNs = 0;
+  const firstOps = Math.min(nops, FIRST_OPS);
   t0 = nowNs();
   for (let k = 0; k < nops; k++) {
     const victim = ops[2 * k] as number;
@@ -461,6 +466,7 @@ export function replayTrace(
       sample(k + 1 === peakAt, a);
       samplingNs += nowNs() - s0;
     }
+    if (k + 1 === firstOps) firstNs = nowNs() - t0 - samplingNs;
   }
   const opsNs = nowNs() - t0 - samplingNs;
   const endKb = residentKb();
@@ -496,6 +502,8 @@ export function replayTrace(
     end_kb: endKb,
     after_kb: afterKb,
     free_all_ns: freeAllNs,
+    first_ops: firstOps,
+    first_ns_per_op: firstOps > 0 ? firstNs / firstOps : 0,
     v8_heap_baseline_bytes: v8Baseline,
     v8_heap_end_bytes: v8End,
   };

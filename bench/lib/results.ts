@@ -38,6 +38,9 @@ export interface ReplayResult {
   /** large-purge: resident after freeing everything (and memkind_purge); -1 for churn. */
   after_kb: number;
   free_all_ns: number;
+  /** The first min(ops, 2000) ops timed on their own (warm-up, growth to the peak footprint). */
+  first_ops: number;
+  first_ns_per_op: number;
   /** memkind only: its own resident statistic, max over the samples / after purge. */
   stat_peak_bytes?: number;
   stat_after_bytes?: number;

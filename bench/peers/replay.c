@@ -37,6 +37,8 @@
 #define TRACE_VERSION 1u
 #define TRACE_HEADER_BYTES 32u
 #define PAGE 4096u
+/* The first ops are also timed on their own (first_ns_per_op): warm-up, growth to peak. */
+#define FIRST_OPS 2000u
 #define SAMPLES 16u /* periodic resident samples over the op phase, besides the peak point */
 
 /* ----- clocks and /proc ------------------------------------------------------------------ */
@@ -250,7 +252,8 @@ static int replay(const char *workload, const char *path, uint32_t ops_limit, co
   if (rss > peak_kb) peak_kb = rss;
   if (peak_at == 0) at_peak_kb = rss;
 
-  double sampling_ns = 0;
+  double sampling_ns = 0, first_ns = 0;
+  uint32_t first_ops = nops < FIRST_OPS ? nops : FIRST_OPS;
   t0 = now_ns();
   for (uint32_t k = 0; k < nops; k++) {
     uint32_t v = t.ops[2 * k], s = t.ops[2 * k + 1];
@@ -266,6 +269,7 @@ static int replay(const char *workload, const char *path, uint32_t ops_limit, co
       if (k + 1 == peak_at) at_peak_kb = rss;
       sampling_ns += now_ns() - s0;
     }
+    if (k + 1 == first_ops) first_ns = now_ns() - t0 - sampling_ns;
   }
   double ops_ns = now_ns() - t0 - sampling_ns;
 
@@ -285,10 +289,11 @@ static int replay(const char *workload, const char *path, uint32_t ops_limit, co
   printf("{\"workload\":\"%s\",\"impl\":\"%s\",\"nlive\":%u,\"ops\":%u,\"seed\":%u,"
          "\"ns_per_op\":%.3f,\"warm_ns_per_alloc\":%.3f,\"peak_live_bytes\":%.0f,"
          "\"peak_at_op\":%u,\"baseline_kb\":%ld,\"peak_kb\":%ld,\"at_peak_kb\":%ld,"
-         "\"hwm_kb\":%ld,\"end_kb\":%ld,\"after_kb\":%ld,\"free_all_ns\":%.0f}\n",
+         "\"hwm_kb\":%ld,\"end_kb\":%ld,\"after_kb\":%ld,\"free_all_ns\":%.0f,"
+         "\"first_ops\":%u,\"first_ns_per_op\":%.3f}\n",
          workload, impl, t.nlive, nops, t.seed, nops ? ops_ns / nops : 0.0,
          warm_ns / t.nlive, peak_live, peak_at, baseline_kb, peak_kb, at_peak_kb, hwm_kb,
-         end_kb, after_kb, free_all_ns);
+         end_kb, after_kb, free_all_ns, first_ops, first_ops ? first_ns / first_ops : 0.0);
   return 0;
 }
 
