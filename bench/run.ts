@@ -72,8 +72,9 @@ const QUICK: Config = {
   minMs: 50,
   churnOps: 200_000,
   thingChurnOps: 300,
-  largeOps: 2_000,
-  thingLargeOps: 2_000,
+  // As in a full run: fewer ops would time the warm-up (see large-purge/first-ops).
+  largeOps: 20_000,
+  thingLargeOps: 20_000,
 };
 
 /** churn: 100 000 live blocks, log-uniform 8 B - 64 KiB. Quick mode replays a prefix. */
@@ -203,6 +204,24 @@ function memkindRow(
   return ctx.memkindStatus !== undefined
     ? unavailableRow(name, ctx.memkindStatus)
     : makeRow(name, outcomes, pick);
+}
+
+/**
+ * The rows of a trace workload's table: memkind, its own statistic if given, the C peers,
+ * then @thi.ng/malloc.
+ */
+function replayRows(
+  ctx: Context,
+  out: Map<string, Outcome[]>,
+  pick: (r: AnyResult) => number[],
+  options: { statRow?: Row; thingNote?: string | undefined } = {},
+): Row[] {
+  return [
+    memkindRow(ctx, "memkind", out.get("memkind") ?? [], pick),
+    ...(options.statRow ? [options.statRow] : []),
+    ...nativeRows(ctx, out, pick),
+    makeRow("thi.ng", out.get("thi.ng") ?? [], pick, options.thingNote),
+  ];
 }
 
 function availablePeers(ctx: Context): NativePeer[] {
@@ -428,11 +447,7 @@ function churn(ctx: Context): Metric[] {
       title: "churn: time per operation (free + malloc + touch)",
       unit: "ns per op, lower is better",
       ref: "jemalloc",
-      rows: [
-        memkindRow(ctx, "memkind", memkindOutcomes, time),
-        ...nativeRows(ctx, out, time),
-        makeRow("thi.ng", out.get("thi.ng") ?? [], time, thingNote),
-      ],
+      rows: replayRows(ctx, out, time, { thingNote }),
       targets: [
         relative("jemalloc", 2, "memkind <= 2x"),
         relative("thi.ng", 1, "memkind faster", true),
@@ -446,12 +461,7 @@ function churn(ctx: Context): Metric[] {
       title: "churn: memory overhead",
       unit: "(peak resident - baseline resident) / peak live bytes, lower is better",
       ref: "jemalloc",
-      rows: [
-        memkindRow(ctx, "memkind", memkindOutcomes, overhead),
-        statRow,
-        ...nativeRows(ctx, out, overhead),
-        makeRow("thi.ng", out.get("thi.ng") ?? [], overhead, thingNote),
-      ],
+      rows: replayRows(ctx, out, overhead, { statRow, thingNote }),
       targets: [{ subject: "memkind", bound: 1.15, strict: false, label: "<= 1.15" }],
       format: formatFactor,
       notes: [
@@ -584,12 +594,7 @@ function largePurge(ctx: Context): Metric[] {
       title: "large-purge: resident after freeing everything (+ memkind_purge), share of peak",
       unit: "(resident after - baseline) / (peak resident - baseline), lower is better",
       ref: "glibc",
-      rows: [
-        memkindRow(ctx, "memkind", memkindOutcomes, kept),
-        statRow,
-        ...nativeRows(ctx, out, kept),
-        makeRow("thi.ng", out.get("thi.ng") ?? [], kept, thingNote),
-      ],
+      rows: replayRows(ctx, out, kept, { statRow, thingNote }),
       targets: [{ subject: "memkind", bound: 0.05, strict: true, label: "< 5%" }],
       format: formatPercent,
       notes: [workloadNote],
@@ -600,11 +605,7 @@ function largePurge(ctx: Context): Metric[] {
       title: "large-purge: resident after freeing everything, above baseline",
       unit: "MiB, lower is better",
       ref: "glibc",
-      rows: [
-        memkindRow(ctx, "memkind", memkindOutcomes, keptMiB),
-        ...nativeRows(ctx, out, keptMiB),
-        makeRow("thi.ng", out.get("thi.ng") ?? [], keptMiB, thingNote),
-      ],
+      rows: replayRows(ctx, out, keptMiB, { thingNote }),
       targets: [],
       format: formatMiB,
       notes: [
@@ -617,11 +618,7 @@ function largePurge(ctx: Context): Metric[] {
       title: "large-purge: time per operation (free + malloc + touch every page)",
       unit: "µs per op, lower is better",
       ref: "glibc",
-      rows: [
-        memkindRow(ctx, "memkind", memkindOutcomes, time),
-        ...nativeRows(ctx, out, time),
-        makeRow("thi.ng", out.get("thi.ng") ?? [], time, thingOps === ops ? undefined : thingNote),
-      ],
+      rows: replayRows(ctx, out, time, { thingNote: thingOps === ops ? undefined : thingNote }),
       targets: [relative("thi.ng", 1, "memkind faster", true)],
       format: formatNs,
       notes: [
@@ -634,11 +631,7 @@ function largePurge(ctx: Context): Metric[] {
       title: "large-purge: time per operation over the first 2,000 ops (no target)",
       unit: "µs per op, lower is better",
       ref: "glibc",
-      rows: [
-        memkindRow(ctx, "memkind", memkindOutcomes, firstTime),
-        ...nativeRows(ctx, out, firstTime),
-        makeRow("thi.ng", out.get("thi.ng") ?? [], firstTime),
-      ],
+      rows: replayRows(ctx, out, firstTime),
       targets: [],
       format: formatNs,
       notes: [
