@@ -57,6 +57,32 @@ describe("REGULAR placement", () => {
   });
 });
 
+describe("cache-coloured large runs", () => {
+  /** Whether the page holding `addr` is resident (move_pages: -ENOENT when it is not). */
+  const resident = (addr: number) => (platform.movePages([addr])[0] as number) >= 0;
+
+  it("a run's pad page costs no memory until the allocation reaches into it", () => {
+    const size = MiB - 8192; // the 1 MiB class: 256 pages and a pad page
+    mk.memkind_purge(mk.MEMKIND_DEFAULT); // no dirty run left: the run's pages are not resident
+    const p = mk.memkind_malloc(mk.MEMKIND_DEFAULT, size);
+    const colour = p % 4096;
+    const run = p - colour;
+    assert.equal(colour % 64, 0);
+    assert.equal(mk.memkind_malloc_usable_size(null, p), MiB);
+    mk.view(p, size).fill(1);
+    assert.ok(resident(p + size - 1), "the request's last page");
+    assert.equal(resident(run + MiB), false, "the pad page: the request ends before it");
+    mk.view(p, MiB).fill(2);
+    assert.equal(
+      resident(run + MiB),
+      colour > 0,
+      `the whole usable size reaches into the pad page iff the colour (${colour}) is not 0`,
+    );
+    mk.memkind_free(null, p);
+    heap.check();
+  });
+});
+
 describe("memory goes back to the OS", () => {
   it("after freeing everything and memkind_purge, the heap's resident memory is near zero", () => {
     mk.memkind_purge(null);
