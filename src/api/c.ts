@@ -7,7 +7,7 @@
  * one into the middle of an allocation, or one already freed gives a `MEMKIND_ERROR:` line on
  * stderr, errno EINVAL, and no change to the heap.
  */
-import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/heap.js";
+import { OK, POINTER_PROBLEM, type PointerStatus } from "../heap/heap.js";
 import { LOOKUP_MAX_SIZE, MAX_REQUEST } from "../heap/size-classes.js";
 import { EINVAL, ENOMEM, errorMessage, MEMKIND_ERROR_INVALID } from "../kinds/errors.js";
 import { heap as workerHeap } from "../kinds/heap.js";
@@ -101,15 +101,11 @@ export function memkind_error_message(err: number, size?: number): string {
   return errorMessage(err, size);
 }
 
-const WHY: Record<Exclude<PointerStatus, typeof OK>, string> = {
-  [NOT_OWNED]: "was not allocated by memkind",
-  [INTERIOR]: "points into the middle of an allocation",
-  [NOT_LIVE]: "is not an allocated block (freed twice, or never allocated)",
-};
-
 /** Reports a bad pointer; the heap has not been changed. */
 function badPointer(call: string, ptr: number, status: PointerStatus): void {
-  report(`${call}(): pointer ${hex(ptr)} ${WHY[status as Exclude<PointerStatus, typeof OK>]}`);
+  report(
+    `${call}(): pointer ${hex(ptr)} ${POINTER_PROBLEM[status as Exclude<PointerStatus, typeof OK>]}`,
+  );
   setErrno(EINVAL);
 }
 
@@ -259,7 +255,7 @@ export function memkind_realloc(kind: memkind_t | null, ptr: Ptr, size: number):
       setErrno(EINVAL);
       return 0;
     }
-    const status = heap.status(ptr);
+    const status = heap.releasable(ptr);
     if (status !== OK) {
       badPointer("memkind_realloc", ptr, status);
       return 0;
@@ -275,7 +271,7 @@ export function memkind_realloc(kind: memkind_t | null, ptr: Ptr, size: number):
     setErrno(EINVAL);
     return 0;
   }
-  const status = heap.status(ptr);
+  const status = heap.releasable(ptr);
   if (status !== OK) {
     badPointer("memkind_realloc", ptr, status);
     return 0;

@@ -11,7 +11,7 @@
  * A view's `byteOffset` and `buffer` locate it in its chunk; `free(view)` frees the
  * allocation the view starts at. Views must not be used after their allocation is freed.
  */
-import { INTERIOR, NOT_LIVE, NOT_OWNED, OK, type PointerStatus } from "../heap/heap.js";
+import { OK, POINTER_PROBLEM, type PointerStatus } from "../heap/heap.js";
 import { EINVAL, MemkindError } from "../kinds/errors.js";
 import { heap } from "../kinds/heap.js";
 import type { Kind } from "../kinds/kind.js";
@@ -59,12 +59,6 @@ export function addressOf(array: ArrayBufferView): Ptr {
   return base + array.byteOffset;
 }
 
-const WHY: Record<Exclude<PointerStatus, typeof OK>, string> = {
-  [NOT_OWNED]: "was not allocated by memkind",
-  [INTERIOR]: "points into the middle of an allocation",
-  [NOT_LIVE]: "is not an allocated block (freed twice, or never allocated)",
-};
-
 /**
  * Frees an allocation given by pointer or by a view that starts at it. Throws MemkindError
  * for anything that is not a live allocation (the heap is then unchanged); 0 does nothing.
@@ -75,7 +69,7 @@ export function free(allocation: Ptr | ArrayBufferView): void {
   const status = heap.free(ptr);
   if (status !== OK) {
     throw new MemkindError(
-      `free(): pointer ${hex(ptr)} ${WHY[status as Exclude<PointerStatus, typeof OK>]}`,
+      `free(): pointer ${hex(ptr)} ${POINTER_PROBLEM[status as Exclude<PointerStatus, typeof OK>]}`,
       EINVAL,
     );
   }
@@ -87,7 +81,7 @@ export function usableSize(allocation: Ptr | ArrayBufferView): number {
   const status = heap.status(ptr);
   if (status !== OK) {
     throw new MemkindError(
-      `usableSize(): pointer ${hex(ptr)} ${WHY[status as Exclude<PointerStatus, typeof OK>]}`,
+      `usableSize(): pointer ${hex(ptr)} ${POINTER_PROBLEM[status as Exclude<PointerStatus, typeof OK>]}`,
       EINVAL,
     );
   }

@@ -64,11 +64,18 @@ export interface ChunkOptions {
   readonly reserved?: boolean;
 }
 
+/** The host extent of a nested chunk: the one all its shadowed entries (id + 1) name. */
+function hostOf(shadowed: Int32Array): number {
+  return (shadowed[0] as number) - 1;
+}
+
 export class ChunkTable {
   private readonly chunks: (Chunk | undefined)[] = [];
   /** The address of byte 0 of each view's buffer, for finding a view's address. */
   private readonly bufferBases = new WeakMap<ArrayBufferLike, number>();
   private readonly freeIds: number[] = [];
+  /** Live large runs that nested chunks lie in (extent id -> how many): they must stay. */
+  private readonly hosts = new Map<number, number>();
   /** Bytes of all chunks (statistics). */
   mapped = 0;
 
@@ -119,7 +126,11 @@ export class ChunkTable {
     this.chunks[id] = { addr, length, arena, provider, windows, dedicated, shadowed, reserved };
     this.pageMap.addChunk(addr, length);
     // A nested chunk starts with no entries of its own (the host's are kept in `shadowed`).
-    if (shadowed) this.pageMap.set(addr, length / PAGE, -1);
+    if (shadowed) {
+      this.pageMap.set(addr, length / PAGE, -1);
+      const host = hostOf(shadowed);
+      this.hosts.set(host, (this.hosts.get(host) ?? 0) + 1);
+    }
     this.mapped += length;
     return id;
   }
@@ -154,11 +165,22 @@ export class ChunkTable {
   release(id: number): void {
     const chunk = this.get(id);
     this.pageMap.removeChunk(chunk.addr, chunk.length, chunk.shadowed);
+    if (chunk.shadowed) {
+      const host = hostOf(chunk.shadowed);
+      const nested = (this.hosts.get(host) as number) - 1;
+      if (nested > 0) this.hosts.set(host, nested);
+      else this.hosts.delete(host);
+    }
     this.chunks[id] = undefined;
     this.freeIds.push(id);
     this.mapped -= chunk.length;
     chunk.provider.unmap(chunk.addr, chunk.length);
     if (chunk.reserved) this.reservation?.give(chunk.addr, chunk.length);
+  }
+
+  /** Whether a nested chunk lies in large run `extent` (which must then stay as it is). */
+  hostsChunk(extent: number): boolean {
+    return this.hosts.has(extent);
   }
 
   get(id: number): Chunk {
@@ -193,8 +215,9 @@ export class ChunkTable {
   }
 
   /**
-   * Verifies the page map's rows against the chunks (see PageMap.check) and that chunks do
-   * not overlap except by nesting; returns what is wrong, or undefined.
+   * Verifies the page map's rows against the chunks (see PageMap.check), that chunks do not
+   * overlap except by nesting, and the nested chunks counted per host; returns what is wrong,
+   * or undefined.
    */
   check(): string | undefined {
     const chunks = [...this.all()].map(([, chunk]) => chunk);
@@ -215,6 +238,13 @@ export class ChunkTable {
         return `dedicated chunk at 0x${chunk.addr.toString(16)} is not larger than a slot`;
       open.push(chunk);
     }
+    const hosts = new Map<number, number>();
+    for (const chunk of chunks) {
+      if (chunk.shadowed)
+        hosts.set(hostOf(chunk.shadowed), (hosts.get(hostOf(chunk.shadowed)) ?? 0) + 1);
+    }
+    if (hosts.size !== this.hosts.size || [...hosts].some(([id, n]) => this.hosts.get(id) !== n))
+      return "the count of nested chunks per host run is off";
     return this.pageMap.check(chunks);
   }
 }

@@ -78,6 +78,7 @@ const enum Status {
   NotOwned = 1,
   Interior = 2,
   NotLive = 3,
+  Lent = 4,
 }
 
 function checkHotConstants(): void {
@@ -109,6 +110,7 @@ function checkHotConstants(): void {
     [Status.NotOwned, NOT_OWNED, "NOT_OWNED"],
     [Status.Interior, INTERIOR, "INTERIOR"],
     [Status.NotLive, NOT_LIVE, "NOT_LIVE"],
+    [Status.Lent, LENT, "LENT"],
   ];
   for (const [hot, real, name] of pairs) {
     if (hot !== real)
@@ -139,7 +141,22 @@ export const OK = 0;
 export const NOT_OWNED = 1;
 export const INTERIOR = 2;
 export const NOT_LIVE = 3;
-export type PointerStatus = typeof OK | typeof NOT_OWNED | typeof INTERIOR | typeof NOT_LIVE;
+/** A live large allocation that a fixed kind lives in: it cannot be freed or resized. */
+export const LENT = 4;
+export type PointerStatus =
+  | typeof OK
+  | typeof NOT_OWNED
+  | typeof INTERIOR
+  | typeof NOT_LIVE
+  | typeof LENT;
+
+/** Why a pointer with this status cannot be freed, as error messages put it after the pointer. */
+export const POINTER_PROBLEM: Record<Exclude<PointerStatus, typeof OK>, string> = {
+  [NOT_OWNED]: "was not allocated by memkind",
+  [INTERIOR]: "points into the middle of an allocation",
+  [NOT_LIVE]: "is not an allocated block (freed twice, or never allocated)",
+  [LENT]: "holds a fixed kind's memory (destroy that kind first)",
+};
 
 checkHotConstants();
 
@@ -424,6 +441,7 @@ export class Heap {
     if (id < 0) return -id as PointerStatus;
     const arena = this.arenas[this.owner[id] as number] as Arena;
     if (this.state[id] === Hot.Large) {
+      if (this.chunks.hostsChunk(id)) return Status.Lent as PointerStatus;
       arena.freeLarge(id);
       return Status.Ok as PointerStatus;
     }
@@ -467,6 +485,16 @@ export class Heap {
   status(ptr: number): PointerStatus {
     const id = this.liveExtent(ptr);
     return id >= 0 ? OK : (-id as PointerStatus);
+  }
+
+  /**
+   * OK if `ptr` is a live allocation that may be freed or resized, else why not: `status`,
+   * and LENT for a large one a fixed kind lives in.
+   */
+  releasable(ptr: number): PointerStatus {
+    const id = this.liveExtent(ptr);
+    if (id < 0) return -id as PointerStatus;
+    return this.chunks.hostsChunk(id) ? LENT : OK;
   }
 
   /** The arena of a live allocation, or undefined (freed, interior or foreign). O(1). */

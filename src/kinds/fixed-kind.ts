@@ -16,7 +16,8 @@
  * Checked (upstream checks nothing): size a non-negative integer within the buffer; a buffer
  * that can change size (resizable / growable) is refused; an address range must be mapped
  * readable and writable where the heap will work, and heap memory only inside one live large
- * allocation (which must outlive the fixed kind: destroy the kind before freeing the block).
+ * allocation (which must outlive the fixed kind: freeing or resizing it first is refused,
+ * Heap LENT).
  */
 import { SMALL_MAX } from "../heap/size-classes.js";
 import { defaultPlatform, hex, type Platform } from "../platform/index.js";

@@ -5,8 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
+import { setErrno } from "../../src/api/errno.js";
 import * as mk from "../../src/c.js";
-import { Kind, MemkindError } from "../../src/index.js";
+import { free, Kind, MemkindError } from "../../src/index.js";
 import { heap } from "../../src/kinds/heap.js";
 import { registeredKinds } from "../../src/kinds/registry.js";
 import {
@@ -215,6 +216,45 @@ describe("fixed kinds", () => {
     assert.equal(mk.memkind_destroy_kind(kind), mk.MEMKIND_SUCCESS);
     assert.equal(mk.memkind_detect_kind(lender), mk.MEMKIND_DEFAULT);
     mk.memkind_free(null, lender);
+  });
+
+  it("keeps the block it lives in from being freed or resized until it is destroyed", () => {
+    const lender = mk.memkind_malloc(mk.MEMKIND_DEFAULT, 8 << 20);
+    const kind = create(lender, 8 << 20);
+    const p = mk.memkind_malloc(kind, 100_000);
+    mk.view(p, 100_000).fill(3);
+    const refused = (call: () => unknown, expected: unknown) => {
+      setErrno(0);
+      let result: unknown;
+      const text = captureStderr(() => {
+        result = call();
+      });
+      assert.match(
+        text,
+        /MEMKIND_ERROR: .* holds a fixed kind's memory \(destroy that kind first\)/,
+      );
+      assert.equal(result, expected);
+      assert.equal(mk.errno(), mk.EINVAL);
+    };
+    refused(() => mk.memkind_free(null, lender), undefined);
+    refused(() => mk.memkind_free(mk.MEMKIND_DEFAULT, lender), undefined);
+    refused(() => mk.memkind_realloc(null, lender, 1 << 20), 0);
+    refused(() => mk.memkind_realloc(mk.MEMKIND_DEFAULT, lender, 16 << 20), 0);
+    refused(() => mk.memkind_realloc(mk.MEMKIND_DEFAULT, lender, 0), 0);
+    assert.throws(
+      () => free(lender),
+      (error: unknown) => error instanceof MemkindError,
+    );
+    // Nothing changed: the block is live, the fixed kind's allocation intact and usable.
+    assert.equal(mk.memkind_malloc_usable_size(null, lender), 8 << 20);
+    assert.ok(mk.view(p, 100_000).every((byte) => byte === 3));
+    const q = mk.memkind_malloc(kind, 64);
+    assert.notEqual(q, 0);
+    heap.check();
+    assert.equal(mk.memkind_destroy_kind(kind), mk.MEMKIND_SUCCESS);
+    mk.memkind_free(null, lender);
+    assert.equal(mk.memkind_detect_kind(lender), null, "freed once the kind is gone");
+    heap.check();
   });
 
   it("accepts tiny sizes (capacity = size) and fails their allocations with ENOMEM", () => {
