@@ -327,7 +327,9 @@ export function memkind_set_allow_zero_allocs(kind: memkind_t, allow: boolean): 
 /**
  * memkind_destroy_kind: releases a PMEM, fixed or user-defined kind and everything it holds.
  * Its pointers become foreign (free reports them, memkind_detect_kind gives NULL); its name
- * and registry slot can be reused. Static kinds and destroyed kinds: MEMKIND_ERROR_INVALID.
+ * and registry slot can be reused. Static kinds and destroyed kinds: MEMKIND_ERROR_INVALID;
+ * a kind whose block a fixed kind lives in: MEMKIND_ERROR_OPERATION_FAILED (destroy that
+ * one first).
  */
 export function memkind_destroy_kind(kind: memkind_t): number {
   return destroyKind(kind);

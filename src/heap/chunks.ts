@@ -183,6 +183,11 @@ export class ChunkTable {
     return this.hosts.has(extent);
   }
 
+  /** The large runs that nested chunks lie in (extent ids). */
+  hostRuns(): IterableIterator<number> {
+    return this.hosts.keys();
+  }
+
   get(id: number): Chunk {
     const chunk = this.chunks[id];
     if (!chunk) throw new Error(`heap invariant: chunk ${id} is not registered`);

@@ -299,6 +299,12 @@ export class Heap {
     return arena;
   }
 
+  /** Whether a chunk of another kind (a fixed kind) lies in a large run of `arena`. */
+  lendsMemory(arena: Arena): boolean {
+    for (const id of this.chunks.hostRuns()) if (this.extents.arena[id] === arena.id) return true;
+    return false;
+  }
+
   /** Unmaps every chunk of an arena; its pointers become foreign. */
   destroyArena(arena: Arena): void {
     for (const [chunkId, chunk] of [...this.chunks.all()]) {

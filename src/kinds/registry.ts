@@ -12,10 +12,15 @@
  * Each worker loads its own copy of this module, like its heap: registration is per worker.
  */
 
-import { MEMKIND_ERROR_INVALID, MEMKIND_ERROR_TOOMANY, MEMKIND_SUCCESS } from "./errors.js";
+import {
+  MEMKIND_ERROR_INVALID,
+  MEMKIND_ERROR_OPERATION_FAILED,
+  MEMKIND_ERROR_TOOMANY,
+  MEMKIND_SUCCESS,
+} from "./errors.js";
 import { heap } from "./heap.js";
 import { Kind, type KindDefinition, kindOfArena } from "./kind.js";
-import { logError } from "./log.js";
+import { logError, report } from "./log.js";
 import { STATIC_KINDS } from "./static-kinds.js";
 
 /** Registry slots, static kinds included (memkind.h MEMKIND_MAX_KIND). */
@@ -82,6 +87,12 @@ export function destroyKind(kind: Kind): number {
   if (!(kind instanceof Kind) || isStaticKind(kind) || !isRegistered(kind))
     return MEMKIND_ERROR_INVALID;
   const arena = kind.arena;
+  if (arena && heap.lendsMemory(arena)) {
+    report(
+      `memkind_destroy_kind(): kind ${kind.name} holds a fixed kind's memory (destroy that kind first)`,
+    );
+    return MEMKIND_ERROR_OPERATION_FAILED;
+  }
   if (arena) {
     kindOfArena[arena.id] = undefined;
     heap.destroyArena(arena);

@@ -257,6 +257,30 @@ describe("fixed kinds", () => {
     heap.check();
   });
 
+  it("keeps the kind that lends a block from being destroyed while a fixed kind lives in it", () => {
+    const buffer = new ArrayBuffer(16 << 20);
+    const outer = create(buffer, 16 << 20);
+    const block = mk.memkind_malloc(outer, 8 << 20);
+    assert.notEqual(block, 0);
+    const inner = create(block, 8 << 20);
+    const p = mk.memkind_malloc(inner, 4096);
+    let code = 0;
+    const text = captureStderr(() => {
+      code = mk.memkind_destroy_kind(outer);
+    });
+    assert.equal(code, mk.MEMKIND_ERROR_OPERATION_FAILED);
+    assert.match(text, /MEMKIND_ERROR: .* holds a fixed kind's memory \(destroy that kind first\)/);
+    const q = mk.memkind_malloc(outer, 64);
+    assert.equal(mk.memkind_detect_kind(q), outer, "the lender still allocates");
+    assert.equal(mk.memkind_detect_kind(p), inner);
+    mk.memkind_free(null, q);
+    heap.check();
+    assert.equal(mk.memkind_destroy_kind(inner), mk.MEMKIND_SUCCESS);
+    assert.equal(mk.memkind_destroy_kind(outer), mk.MEMKIND_SUCCESS);
+    assert.equal(mk.memkind_detect_kind(block), null);
+    heap.check();
+  });
+
   it("accepts tiny sizes (capacity = size) and fails their allocations with ENOMEM", () => {
     const buffer = new ArrayBuffer(8192);
     const base = platform.bufferAddress(buffer);
