@@ -161,7 +161,6 @@ export interface ArenaOptions {
   readonly hog: boolean;
 }
 
-/** A heap invariant does not hold. */
 /** One size class's row of Arena.classStats. */
 export interface ClassStatsRow {
   cls: number;
@@ -173,6 +172,7 @@ export interface ClassStatsRow {
   large: number;
 }
 
+/** A heap invariant does not hold. */
 export class HeapCorruption extends Error {
   override readonly name = "HeapCorruption";
 }
