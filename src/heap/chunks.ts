@@ -4,7 +4,7 @@
  * ~1 µs to make, is made once per chunk; a view of one allocation then costs ~20 ns).
  *
  * A chunk is any page-aligned range of whole pages. Most are whole 4 MiB slots, slot-aligned
- * (a provider's mapping, 4 MiB to 256 MiB as an arena grows: Arena.runFromMap); a provider
+ * (a provider's mapping, 4 MiB to 256 MiB as an arena grows: PageRuns.runFromMap); a provider
  * that picks its own chunks (`PageProvider.grant`) can hand over any range, such as the
  * page-aligned interior of a caller's buffer:
  *
