@@ -2,6 +2,7 @@
 /**
  * The `memkind` command. Subcommands:
  *   memkind info [--json] [--sysfs ROOT]   the memory topology of this machine, and the kinds
+ *   memkind demo [--json]                  a block of every available kind on this machine's memory
  *   memkind hbw-nodes                      upstream's memkind-hbw-nodes
  *   memkind dax-kmem-nodes                 upstream's memkind-auto-dax-kmem-nodes
  */
@@ -9,6 +10,7 @@ import { argv, exit, stderr, stdout } from "node:process";
 import { parseArgs } from "node:util";
 import { defaultPlatform, readTopology } from "../platform/index.js";
 import { VERSION } from "../version.js";
+import { formatDemo, rowPassed, runDemo } from "./demo.js";
 import { formatInfo, infoReport } from "./info.js";
 import { daxKmemNodesCommand, hbwNodesCommand } from "./nodes.js";
 
@@ -18,6 +20,9 @@ commands:
   info [--json] [--sysfs ROOT]   show NUMA nodes, HMAT attributes, memory tiers, hugepages, dax devices
                                  and every kind's availability and nodes for this CPU
                                  (--sysfs reads a recorded sysfs tree instead of /sys: no kinds)
+  demo [--json]                  allocate and write a block of every available kind (and a PMEM
+                                 kind in the temporary directory), show where its pages are,
+                                 free and purge it; exit status 1 if a check fails
   hbw-nodes                      print the high-bandwidth nodes (as memkind-hbw-nodes)
   dax-kmem-nodes                 print the KMEM DAX nodes (as memkind-auto-dax-kmem-nodes)
   help                           show this text
@@ -39,11 +44,24 @@ function info(args: string[]): number {
   return 0;
 }
 
+function demo(args: string[]): number {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean", default: false } },
+    strict: true,
+  });
+  const rows = runDemo();
+  stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatDemo(rows)}\n`);
+  return rows.every((row) => rowPassed(row)) ? 0 : 1;
+}
+
 function main(args: string[]): number {
   const [command, ...rest] = args;
   switch (command) {
     case "info":
       return info(rest);
+    case "demo":
+      return demo(rest);
     case "hbw-nodes":
       return hbwNodesCommand(rest);
     case "dax-kmem-nodes":

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { rowPassed } from "../../src/cli/demo.js";
 import { readTopology } from "../../src/platform/index.js";
 import { cliPath } from "../helpers/paths.js";
 
@@ -16,6 +17,56 @@ function memkindWith(env: Record<string, string>, ...args: string[]) {
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+describe("memkind demo", () => {
+  it("writes a block of every available kind, finds its pages on this machine's nodes, and gives them back", () => {
+    const { status, stdout } = memkind("demo", "--json");
+    assert.equal(status, 0);
+    const rows = JSON.parse(stdout) as {
+      kind: string;
+      skipped?: string;
+      pagesByNode?: Record<string, number>;
+      residentAfterPurge?: number;
+      detected?: boolean;
+      usable?: number;
+    }[];
+    const withMemory = readTopology().withMemory.map(String);
+    for (const name of ["memkind_default", "memkind_regular"]) {
+      const row = rows.find((r) => r.kind === name);
+      assert.ok(row && row.skipped === undefined, `${name} was tried`);
+      const pages = Object.values(row.pagesByNode ?? {}).reduce((a, b) => a + b, 0);
+      assert.ok(pages >= 8192, `${name}: every page of the 32 MiB block is resident (${pages})`);
+      for (const node of Object.keys(row.pagesByNode ?? {}))
+        assert.ok(withMemory.includes(node), `${name}: pages on node ${node}, a node with memory`);
+      assert.equal(row.residentAfterPurge, 0, `${name}: no page left after free + purge`);
+      assert.equal(row.detected, true);
+      assert.equal(row.usable, 32 * 2 ** 20);
+    }
+    assert.ok(
+      rows.some((r) => r.kind.startsWith("pmem in ")),
+      "a PMEM kind row",
+    );
+  });
+
+  it("fails a row whose block was not found, not detected, or not given back", () => {
+    const good = { kind: "k", pagesByNode: { 0: 8192 }, residentAfterPurge: 0, detected: true };
+    assert.equal(rowPassed(good, false), true);
+    assert.equal(rowPassed({ kind: "k", skipped: "unavailable" }, false), true);
+    assert.equal(rowPassed({ ...good, pagesByNode: {} }, false), false);
+    assert.equal(rowPassed({ ...good, detected: false }, false), false);
+    assert.equal(rowPassed({ ...good, residentAfterPurge: 3 }, false), false);
+    assert.equal(rowPassed({ ...good, residentAfterPurge: 3 }, true), true, "hog keeps pages");
+  });
+
+  it("keeps the pages under MEMKIND_HOG_MEMORY=1 and still exits 0", () => {
+    const { status, stdout } = memkindWith({ MEMKIND_HOG_MEMORY: "1" }, "demo");
+    assert.equal(status, 0);
+    assert.match(
+      stdout,
+      /^ {2}memkind_default +resident pages node \d+: \d+; after free \+ purge: \d+ pages$/m,
+    );
+  });
+});
 
 describe("memkind info", () => {
   it("prints every node of this machine for a person", () => {

@@ -1,7 +1,11 @@
-/** In the NUMA VM: `memkind info --json` describes the machine the VM was defined as. */
+/**
+ * In the NUMA VM: `memkind info --json` describes the machine the VM was defined as, and
+ * `memkind demo` puts each kind's block on the nodes the kind stands for.
+ */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import type { DemoRow } from "../../src/cli/demo.js";
 import type { InfoReport } from "../../src/cli/info.js";
 import { cliPath } from "../helpers/paths.js";
 import { currentTopology, OUTSIDE_VM } from "./topologies.js";
@@ -56,6 +60,33 @@ describe(`memkind info in the ${expected?.name ?? "(no)"} VM`, {
     assert.equal(result.stdout.match(/none \(CPU-less\)/g)?.length ?? 0, cpuless);
     if (expected.daxKmem)
       assert.match(result.stdout, /dax0\.0\s+system RAM \(kmem\), target node 1/);
+  });
+
+  it("memkind demo writes a block of each available kind where the kind puts it", () => {
+    const result = spawnSync(process.execPath, [cliPath, "demo", "--json"], {
+      encoding: "utf8",
+      env: { ...process.env, MEMKIND_HBW_THRESHOLD: "50000" }, // the VMs' HBM: 80 000 MB/s
+    });
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    const rows = JSON.parse(result.stdout) as DemoRow[];
+    const nodesOf = (name: string) => {
+      const row = rows.find((r) => r.kind === name);
+      assert.ok(row && row.skipped === undefined, `${name} was tried: ${row?.skipped}`);
+      assert.equal(row.residentAfterPurge, 0, `${name}: its pages are gone after the purge`);
+      return Object.keys(row.pagesByNode ?? {})
+        .map(Number)
+        .sort();
+    };
+    const withMemory = expected.nodes.filter((node) => node.memoryMiB > 0).map((node) => node.id);
+    assert.deepEqual(nodesOf("memkind_interleave"), withMemory, "interleave spans every node");
+    const hbwNodes: Record<string, number[]> = { hbw: [1], "hbw-cache": [1], "hbw-snc2": [2, 3] };
+    const hbw = hbwNodes[expected.name];
+    if (hbw) {
+      for (const node of nodesOf("memkind_hbw"))
+        assert.ok(hbw.includes(node), `memkind_hbw's pages on HBW node ${node}`);
+    }
+    if (expected.daxKmem)
+      assert.deepEqual(nodesOf("memkind_dax_kmem"), [expected.daxKmem.targetNode]);
   });
 
   it("hbw-nodes and dax-kmem-nodes print this topology's nodes, or fail as upstream", () => {
