@@ -69,6 +69,13 @@ function hostOf(shadowed: Int32Array): number {
   return (shadowed[0] as number) - 1;
 }
 
+/** Adds `delta` to the nested chunks counted for `host`; a count of 0 leaves the map. */
+function countHost(counts: Map<number, number>, host: number, delta: number): void {
+  const count = (counts.get(host) ?? 0) + delta;
+  if (count > 0) counts.set(host, count);
+  else counts.delete(host);
+}
+
 export class ChunkTable {
   private readonly chunks: (Chunk | undefined)[] = [];
   /** The address of byte 0 of each view's buffer, for finding a view's address. */
@@ -128,8 +135,7 @@ export class ChunkTable {
     // A nested chunk starts with no entries of its own (the host's are kept in `shadowed`).
     if (shadowed) {
       this.pageMap.set(addr, length / PAGE, -1);
-      const host = hostOf(shadowed);
-      this.hosts.set(host, (this.hosts.get(host) ?? 0) + 1);
+      countHost(this.hosts, hostOf(shadowed), 1);
     }
     this.mapped += length;
     return id;
@@ -165,12 +171,7 @@ export class ChunkTable {
   release(id: number): void {
     const chunk = this.get(id);
     this.pageMap.removeChunk(chunk.addr, chunk.length, chunk.shadowed);
-    if (chunk.shadowed) {
-      const host = hostOf(chunk.shadowed);
-      const nested = (this.hosts.get(host) as number) - 1;
-      if (nested > 0) this.hosts.set(host, nested);
-      else this.hosts.delete(host);
-    }
+    if (chunk.shadowed) countHost(this.hosts, hostOf(chunk.shadowed), -1);
     this.chunks[id] = undefined;
     this.freeIds.push(id);
     this.mapped -= chunk.length;
@@ -244,10 +245,7 @@ export class ChunkTable {
       open.push(chunk);
     }
     const hosts = new Map<number, number>();
-    for (const chunk of chunks) {
-      if (chunk.shadowed)
-        hosts.set(hostOf(chunk.shadowed), (hosts.get(hostOf(chunk.shadowed)) ?? 0) + 1);
-    }
+    for (const chunk of chunks) if (chunk.shadowed) countHost(hosts, hostOf(chunk.shadowed), 1);
     if (hosts.size !== this.hosts.size || [...hosts].some(([id, n]) => this.hosts.get(id) !== n))
       return "the count of nested chunks per host run is off";
     return this.pageMap.check(chunks);

@@ -58,6 +58,13 @@ describe("memkind demo", () => {
     assert.equal(rowPassed({ ...good, residentAfterPurge: 3 }, true), true, "hog keeps pages");
   });
 
+  it("rejects an unknown option with a message and exit status 1, allocating nothing", () => {
+    const { status, stdout, stderr } = memkind("demo", "--jsn");
+    assert.equal(status, 1);
+    assert.match(stderr, /^memkind: Unknown option '--jsn'/);
+    assert.equal(stdout, "");
+  });
+
   it("keeps the pages under MEMKIND_HOG_MEMORY=1 and still exits 0", () => {
     const { status, stdout } = memkindWith({ MEMKIND_HOG_MEMORY: "1" }, "demo");
     assert.equal(status, 0);

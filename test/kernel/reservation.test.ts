@@ -20,6 +20,7 @@ import { AnonymousProvider } from "../../src/providers/anonymous.js";
 import type { PageProvider } from "../../src/providers/provider.js";
 import { PlatformReservation } from "../../src/providers/reservation.js";
 import { isMemoryAt, smapsEntry } from "../helpers/proc.js";
+import { plainProvider } from "../helpers/providers.js";
 
 const os = defaultPlatform();
 
@@ -204,11 +205,8 @@ describe("reserved window", () => {
     it("falls back to the run's own length when the provider refuses a grown chunk", () => {
       const plain = new AnonymousProvider(os);
       let refused = 0;
-      const picky: PageProvider = {
-        description: "refuses chunks over 4 MiB",
-        zeroed: true,
+      const picky = plainProvider(plain, "refuses chunks over 4 MiB", {
         growChunks: true,
-        map: (length, alignment) => plain.map(length, alignment),
         // As AnonymousProvider's room check: the chunk is mapped, refused and unmapped.
         mapAt: (addr, length) => {
           plain.mapAt?.(addr, length);
@@ -218,10 +216,7 @@ describe("reserved window", () => {
             throw new RangeError("no room");
           }
         },
-        unmap: (addr, length) => plain.unmap(addr, length),
-        purge: (addr, length) => plain.purge(addr, length),
-        view: (addr, length) => plain.view(addr, length),
-      };
+      });
       const { reservation, heap: local, arena, lengths } = grownHeap(picky);
       const blocks = [1, 2, 3].map(() => local.malloc(arena, 3 * MiB));
       assert.ok(blocks.every((p) => p !== 0));
@@ -237,15 +232,9 @@ describe("reserved window", () => {
 
     it("keeps slot-sized chunks for providers that do not allow growth", () => {
       const plain = new AnonymousProvider(os);
-      const fixedSize: PageProvider = {
-        description: "no growth",
-        zeroed: true,
-        map: (length, alignment) => plain.map(length, alignment),
+      const fixedSize = plainProvider(plain, "no growth", {
         mapAt: (addr, length) => plain.mapAt?.(addr, length),
-        unmap: (addr, length) => plain.unmap(addr, length),
-        purge: (addr, length) => plain.purge(addr, length),
-        view: (addr, length) => plain.view(addr, length),
-      };
+      });
       const { reservation, heap: local, arena, lengths } = grownHeap(fixedSize);
       const blocks = [1, 2, 3].map(() => local.malloc(arena, 3 * MiB));
       assert.deepEqual(lengths(), [4, 4, 4]);

@@ -10,6 +10,7 @@ import { SimulatedPlatform } from "../../src/platform/index.js";
 import { AnonymousProvider } from "../../src/providers/anonymous.js";
 import type { PageProvider } from "../../src/providers/provider.js";
 import { fixtureRoot } from "../helpers/paths.js";
+import { plainProvider } from "../helpers/providers.js";
 
 const PAGE = 4096;
 const MiB = 2 ** 20;
@@ -134,17 +135,7 @@ describe("cache colours of large runs", () => {
   });
 
   it("a provider whose pages cost something before they are touched gets no colours", () => {
-    const { heap, arena } = setup((os) => {
-      const plain = new AnonymousProvider(os);
-      return {
-        description: "no growth",
-        zeroed: true,
-        map: (length, alignment) => plain.map(length, alignment),
-        unmap: (addr, length) => plain.unmap(addr, length),
-        purge: (addr, length) => plain.purge(addr, length),
-        view: (addr, length) => plain.view(addr, length),
-      };
-    });
+    const { heap, arena } = setup((os) => plainProvider(new AnonymousProvider(os), "no growth"));
     const p = heap.malloc(arena, 3 * MiB);
     assert.deepEqual(runOf(heap, p), { start: p, pages: (3 * MiB) / PAGE });
     heap.check();

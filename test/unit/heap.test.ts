@@ -27,10 +27,10 @@ import {
 } from "../../src/heap/size-classes.js";
 import { SimulatedPlatform } from "../../src/platform/index.js";
 import { AnonymousProvider } from "../../src/providers/anonymous.js";
-import type { PageProvider } from "../../src/providers/provider.js";
 import { PlatformReservation } from "../../src/providers/reservation.js";
 import { JEMALLOC_CLASSES } from "../helpers/conformance.js";
 import { fixtureRoot } from "../helpers/paths.js";
+import { plainProvider } from "../helpers/providers.js";
 
 function setup(options: { decayMs?: number; hog?: boolean } = {}) {
   const os = new SimulatedPlatform({ sysfsRoot: fixtureRoot("host") });
@@ -260,15 +260,7 @@ describe("heap on a simulated machine", () => {
     const inside = heap.createArena(new AnonymousProvider(os), { decayMs: 10_000, hog: false });
     // A provider that cannot map at an address (as a huge-page or a user mmap one): its
     // chunks land outside the window, in the radix table.
-    const plain = new AnonymousProvider(os);
-    const elsewhere: PageProvider = {
-      description: "anywhere",
-      zeroed: true,
-      map: (length, alignment) => plain.map(length, alignment),
-      unmap: (addr, length) => plain.unmap(addr, length),
-      purge: (addr, length) => plain.purge(addr, length),
-      view: (addr, length) => plain.view(addr, length),
-    };
+    const elsewhere = plainProvider(new AnonymousProvider(os), "anywhere");
     const outside = heap.createArena(elsewhere, { decayMs: 10_000, hog: false });
     const blocks = [64, 5000, 100_000, 9_000_000].flatMap((size) => [
       heap.malloc(inside, size),
